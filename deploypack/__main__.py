@@ -1,0 +1,5 @@
+import sys
+
+from deploypack.cli import main
+
+sys.exit(main())

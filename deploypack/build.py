@@ -1,0 +1,317 @@
+"""The build engine: sdist first, then the wheel built from the unpacked sdist.
+
+Uses `build`'s Python API so that every failure is caught where it happens and turned
+into a finding (see diagnose.py). One isolated environment serves both builds when the
+sdist's build requirements are the project's own (they almost always are): creating
+environments is most of a build's time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import errno
+import os
+import signal
+import subprocess
+import tarfile
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+
+from deploypack import diagnose
+from deploypack.buildlog import BuildLog
+from deploypack.errors import BuildFailed, EnvironmentProblem, UsageError
+from deploypack.options import Options
+from deploypack.sources import ProjectSources
+
+Progress = Callable[[str], None]
+
+
+@dataclasses.dataclass(frozen=True)
+class BuildResult:
+    sdist: Path
+    wheel: Path
+    backend: str
+    build_requires: tuple[str, ...]
+    source_date_epoch: str | None
+    installer: str
+    timings: Mapping[str, float]
+
+
+def check_project_dir(project_dir: Path) -> None:
+    """Usage errors for a path that cannot be a project."""
+    if not project_dir.exists():
+        raise UsageError(f"project path {str(project_dir)!r} does not exist")
+    if not project_dir.is_dir():
+        raise UsageError(f"project path {str(project_dir)!r} is a file, not a project directory")
+    if not (project_dir / "pyproject.toml").is_file() and not (project_dir / "setup.py").is_file():
+        raise BuildFailed(diagnose.NO_BUILD_CONFIG.at(
+            f"{str(project_dir)!r} has no pyproject.toml or setup.py: nothing says how to build it"
+        ))
+
+
+def source_date_epoch(project_dir: Path, environ: Mapping[str, str]) -> str | None:
+    """The caller's SOURCE_DATE_EPOCH, else the last commit's time, so archives are reproducible."""
+    if environ.get("SOURCE_DATE_EPOCH", "").strip():
+        return environ["SOURCE_DATE_EPOCH"].strip()
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(project_dir), "log", "-1", "--format=%ct"],
+            capture_output=True, text=True, timeout=30, check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    value = result.stdout.strip()
+    return value if result.returncode == 0 and value.isdigit() else None
+
+
+class _Runner:
+    """Runs backend hooks with output captured to the build log, a deadline, and the whole
+    process tree killed on timeout or interruption."""
+
+    def __init__(self, log: BuildLog, deadline: float, extra_env: Mapping[str, str]) -> None:
+        self.log = log
+        self.deadline = deadline
+        self.extra_env = dict(extra_env)
+        self.timed_out = False
+
+    def __call__(self, cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None) -> None:
+        env = {**os.environ, **self.extra_env, **(extra_environ or {})}
+        process = subprocess.Popen(
+            list(cmd), cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        assert process.stdout is not None
+        pump = threading.Thread(target=self.log.pump, args=(process.stdout,), daemon=True)
+        pump.start()
+        try:
+            process.wait(timeout=max(0.1, self.deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            self.timed_out = True
+            _kill_tree(process)
+        except BaseException:
+            _kill_tree(process)
+            raise
+        finally:
+            pump.join(timeout=5)
+            process.stdout.close()
+        # A backend that forked and left children behind: they must not outlive the hook.
+        _kill_group(process.pid)
+        if process.returncode:
+            raise subprocess.CalledProcessError(process.returncode, list(cmd))
+
+
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+def _kill_tree(process: subprocess.Popen[bytes]) -> None:
+    _kill_group(process.pid)
+    with contextlib.suppress(Exception):
+        process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def _build_logger(log: BuildLog) -> Iterator[None]:
+    """Route `build`'s own messages (environment creation, pip's output on failure) to the log."""
+    from build import _ctx
+
+    def sink(message: str, *, kind: tuple[str, ...] | None = None) -> None:
+        log.text(message)
+
+    token = _ctx.LOGGER.set(sink)
+    try:
+        yield
+    finally:
+        _ctx.LOGGER.reset(token)
+
+
+class Builder:
+    def __init__(self, options: Options, log: BuildLog, progress: Progress, environ: Mapping[str, str]) -> None:
+        self.options = options
+        self.log = log
+        self.progress = progress
+        self.environ = environ
+        self.sources = ProjectSources(options.project_dir)
+
+    def build(self, staging: Path) -> BuildResult:
+        project = self.options.project_dir.resolve()
+        check_project_dir(project)
+        self._preflight()
+        epoch = source_date_epoch(project, self.environ)
+        extra_env = {"SOURCE_DATE_EPOCH": epoch} if epoch else {}
+        runner = _Runner(self.log, time.monotonic() + self.options.timeout, extra_env)
+        timings: dict[str, float] = {}
+        installer = self.options.resolved_installer()
+        with _build_logger(self.log), tempfile.TemporaryDirectory(prefix="deploypack-") as work, contextlib.ExitStack() as stack:
+            env = None if not self.options.isolation else self._isolated_env(stack, installer)
+            started = time.monotonic()
+            self.progress("building sdist…")
+            builder = self._project_builder(project, env, runner)
+            self._install(builder, env, "sdist", timings)
+            sdist = self._run_hook(builder, "sdist", staging, runner, unpacked=None)
+            timings["sdist"] = time.monotonic() - started
+
+            started = time.monotonic()
+            self.progress("building wheel from sdist…")
+            unpacked = _unpack_sdist(sdist, Path(work))
+            wheel_builder = self._project_builder(unpacked, env, runner)
+            if env is not None and wheel_builder.build_system_requires != builder.build_system_requires:
+                # The sdist declares other build requirements than the tree: honour them in a fresh env.
+                env = self._isolated_env(stack, installer)
+                wheel_builder = self._project_builder(unpacked, env, runner)
+                self._install(wheel_builder, env, "wheel", timings, base=True)
+            else:
+                self._install(wheel_builder, env, "wheel", timings, base=False)
+            wheel = self._run_hook(wheel_builder, "wheel", staging, runner, unpacked=unpacked)
+            timings["wheel"] = time.monotonic() - started
+        return BuildResult(
+            sdist=sdist, wheel=wheel, backend=builder._backend,  # noqa: SLF001 - build exposes no getter
+            build_requires=tuple(sorted(builder.build_system_requires)),
+            source_date_epoch=epoch, installer=installer if env is not None else "none", timings=timings,
+        )
+
+    # -- steps -------------------------------------------------------------------------------
+
+    def _preflight(self) -> None:
+        """Failures that are cheaper and more precise to find before starting a backend."""
+        for finding in (
+            diagnose.toml_syntax_finding(self.options.project_dir),
+            diagnose.declared_files_finding(self.sources),
+        ):
+            if finding is not None:
+                raise BuildFailed(finding)
+
+    def _isolated_env(self, stack: contextlib.ExitStack, installer: str):  # type: ignore[no-untyped-def]
+        from build.env import DefaultIsolatedEnv
+
+        self.log.section(f"creating isolated build environment ({installer})")
+        try:
+            return stack.enter_context(DefaultIsolatedEnv(installer=installer))  # type: ignore[arg-type]
+        except (OSError, RuntimeError, subprocess.CalledProcessError) as error:
+            raise _environment_error("cannot create the isolated build environment", error) from None
+
+    def _project_builder(self, source_dir: Path, env: object, runner: _Runner):  # type: ignore[no-untyped-def]
+        from build import BuildBackendException, BuildException, ProjectBuilder
+
+        try:
+            if env is None:
+                return ProjectBuilder(source_dir, runner=runner)
+            return ProjectBuilder.from_isolated_env(env, source_dir, runner=runner)  # type: ignore[arg-type]
+        except BuildException as error:
+            raise BuildFailed(diagnose.build_system_finding(self.sources, error)) from None
+        except BuildBackendException as error:  # pragma: no cover - build raises this only from hooks
+            raise BuildFailed(diagnose.BACKEND_FAILED.at(str(error))) from None
+
+    def _install(self, builder, env, distribution: str, timings: dict[str, float], base: bool = True) -> None:  # type: ignore[no-untyped-def]
+        if env is None:
+            return
+        started = time.monotonic()
+        if base:
+            self.progress("installing build requirements…")
+            self._install_requirements(env, builder.build_system_requires)
+        runner_log = self.log
+        try:
+            extra = builder.get_requires_for_build(distribution)
+        except Exception as error:  # noqa: BLE001 - the backend's failure, whatever its type
+            raise self._hook_failure(error, distribution, None) from None
+        missing = set(extra) - set(builder.build_system_requires)
+        if missing:
+            runner_log.section(f"installing requirements the backend asks for ({distribution})")
+            self._install_requirements(env, missing)
+        timings[f"environment_{distribution}"] = timings.get(f"environment_{distribution}", 0) + time.monotonic() - started
+
+    def _install_requirements(self, env, requirements) -> None:  # type: ignore[no-untyped-def]
+        requirements = sorted(requirements)
+        if not requirements:
+            return
+        self.log.section("installing: " + ", ".join(requirements))
+        try:
+            env.install(requirements)
+        except subprocess.CalledProcessError as error:
+            text = self.log.full_text()
+            finding = diagnose.requirement_finding(self.sources, text, requirements)
+            if finding is not None and not diagnose.is_network_failure(text[-4000:]):
+                raise BuildFailed(finding) from None
+            if diagnose.is_network_failure(text):
+                raise EnvironmentProblem(
+                    f"cannot install the build requirements ({', '.join(requirements)}): the package index "
+                    "cannot be reached from this machine",
+                    hint="Check the network and the index configuration (PIP_INDEX_URL / UV_INDEX_URL), "
+                    "or build with --no-isolation and the requirements preinstalled.",
+                ) from None
+            if finding is not None:
+                raise BuildFailed(finding) from None
+            raise EnvironmentProblem(
+                f"installing the build requirements failed ({', '.join(requirements)}; exit status "
+                f"{error.returncode}); see the build log",
+            ) from None
+        except OSError as error:
+            raise _environment_error("cannot install the build requirements", error) from None
+
+    def _run_hook(self, builder, distribution: str, outdir: Path, runner: _Runner, unpacked: Path | None) -> Path:  # type: ignore[no-untyped-def]
+        self.log.section(f"building {distribution}")
+        try:
+            return Path(builder.build(distribution, outdir))
+        except Exception as error:  # noqa: BLE001 - every backend failure becomes a finding
+            if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+                raise _environment_error("disk full while building", error) from None
+            if runner.timed_out:
+                raise BuildFailed(diagnose.BUILD_TIMEOUT.at(
+                    f"the {distribution} build did not finish within {self.options.timeout:.0f} s; "
+                    "its processes were killed",
+                )) from None
+            raise self._hook_failure(error, distribution, unpacked) from None
+
+    def _hook_failure(self, error: Exception, distribution: str, unpacked: Path | None) -> BuildFailed:
+        import pyproject_hooks
+        from build import BuildBackendException
+
+        cause = error.exception if isinstance(error, BuildBackendException) else error
+        log_text = self.log.full_text()
+        if isinstance(cause, pyproject_hooks.BackendUnavailable):
+            detail = (getattr(cause, "message", None) or "").strip().splitlines()
+            return BuildFailed(diagnose.backend_unavailable_finding(
+                self.sources, cause.backend_name, detail[-1] if detail else ""
+            ))
+        if "No space left on device" in log_text[-20000:]:
+            raise EnvironmentProblem("disk full while building (the backend reported: No space left on device)")
+        roots = {self.options.project_dir.resolve(): ""}
+        if unpacked is not None:
+            roots[unpacked.resolve()] = ""
+        return BuildFailed(diagnose.failure_finding(
+            log_text=log_text[-200_000:], sources=self.sources, roots=roots, stage=distribution,
+            unpacked_sdist=unpacked,
+        ))
+
+
+def _environment_error(what: str, error: BaseException) -> EnvironmentProblem:
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return EnvironmentProblem(f"{what}: disk full ({error.filename or 'temporary directory'})")
+    return EnvironmentProblem(f"{what}: {error}")
+
+
+def _unpack_sdist(sdist: Path, work: Path) -> Path:
+    """Unpack the sdist for the wheel build, refusing members that would land outside."""
+    target = work / "sdist"
+    target.mkdir()
+    try:
+        with tarfile.open(sdist) as archive:
+            archive.extractall(target, filter="data")
+    except (tarfile.TarError, OSError) as error:
+        if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+            raise _environment_error("disk full while unpacking the sdist", error) from None
+        raise BuildFailed(diagnose.BACKEND_FAILED.at(
+            f"the sdist {sdist.name} cannot be unpacked safely to build the wheel: {error}",
+            artifact=sdist.name,
+        )) from None
+    entries = list(target.iterdir())
+    if len(entries) != 1 or not entries[0].is_dir():
+        raise BuildFailed(diagnose.BACKEND_FAILED.at(
+            f"the sdist {sdist.name} does not hold exactly one top-level directory", artifact=sdist.name
+        ))
+    return entries[0]

@@ -1,0 +1,125 @@
+"""Checks: registered pure functions over the parsed distributions.
+
+A check is `context -> Iterable[Finding]`. It declares the rules (codes) it reports, so a
+run that selects none of them skips it. Checks never print and never touch the disk; the
+context already holds everything read from the archives and the project's configuration.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping
+from typing import Protocol
+
+from deploypack.distributions import Distribution
+from deploypack.findings import Finding, Severity
+from deploypack.rules import Rule
+from deploypack.sources import ProjectSources
+
+
+@dataclasses.dataclass(frozen=True)
+class ReleaseInfo:
+    """What the release is: the tag being released (if any) and where that came from."""
+
+    tag: str | None = None
+    tag_source: str | None = None  # "GITHUB_REF" or "git describe"
+    commit: str | None = None
+
+
+class CheckOptions(Protocol):
+    """What checks may read of the options (thresholds and switches, never paths)."""
+
+    max_file_size: int
+    max_dist_size: int
+    tag_patterns: tuple[str, ...]
+    package_roots: tuple[str, ...]
+    releasing: bool | None
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckContext:
+    distributions: tuple[Distribution, ...]
+    options: CheckOptions
+    sources: ProjectSources | None = None  # None when checking dists built elsewhere
+    release: ReleaseInfo = ReleaseInfo()
+    git_files: tuple[str, ...] | None = None  # files tracked by git, project-relative
+
+    @property
+    def sdist(self) -> Distribution | None:
+        return next((d for d in self.distributions if d.kind == "sdist"), None)
+
+    @property
+    def wheels(self) -> tuple[Distribution, ...]:
+        return tuple(d for d in self.distributions if d.kind == "wheel")
+
+
+CheckFunction = Callable[[CheckContext], Iterable[Finding]]
+
+
+@dataclasses.dataclass(frozen=True)
+class Check:
+    function: CheckFunction
+    rules: tuple[Rule, ...]
+    needs_source: bool
+
+    @property
+    def name(self) -> str:
+        return self.function.__name__
+
+
+_CHECKS: list[Check] = []
+
+
+def check(*rules: Rule, needs_source: bool = False) -> Callable[[CheckFunction], CheckFunction]:
+    """Register a check reporting `rules`; `needs_source` checks are skipped without a project tree."""
+
+    def register(function: CheckFunction) -> CheckFunction:
+        _CHECKS.append(Check(function, rules, needs_source))
+        return function
+
+    return register
+
+
+def registered_checks() -> tuple[Check, ...]:
+    _load_check_modules()
+    return tuple(_CHECKS)
+
+
+def _load_check_modules() -> None:
+    # Importing declares the rules and registers the checks; the order is the report order.
+    from deploypack.checks import metadata  # noqa: F401
+
+
+class Selection(Protocol):
+    def is_selected(self, code: str) -> bool: ...
+    def severity_of(self, code: str, default: Severity) -> Severity: ...
+
+
+def run_checks(context: CheckContext, selection: Selection) -> list[Finding]:
+    """Every selected check, in registration order, with per-code severity overrides applied."""
+    findings: list[Finding] = []
+    for registered in registered_checks():
+        if registered.needs_source and context.sources is None:
+            continue
+        if not any(selection.is_selected(rule.code) for rule in registered.rules):
+            continue
+        for finding in registered.function(context):
+            if selection.is_selected(finding.code):
+                severity = selection.severity_of(finding.code, finding.severity)
+                findings.append(finding if severity == finding.severity else finding.with_severity(severity))
+    return findings
+
+
+def apply_selection(findings: Iterable[Finding], selection: Selection) -> list[Finding]:
+    """Selection and severity overrides for findings made outside checks (build failures)."""
+    kept = []
+    for finding in findings:
+        if selection.is_selected(finding.code) or finding.code.startswith("B"):
+            kept.append(finding.with_severity(selection.severity_of(finding.code, finding.severity)))
+    return kept
+
+
+def counts(findings: Iterable[Finding]) -> Mapping[str, int]:
+    from deploypack.findings import count_by_severity
+
+    return count_by_severity(findings)

@@ -1,0 +1,221 @@
+"""The command line: `deploypack build|check|verify|explain …`.
+
+`main(argv, environ)` takes its inputs as arguments so tests run it in-process. Imports of
+the heavy modules happen inside the commands: `deploypack --version` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from deploypack import __version__
+from deploypack.errors import EXIT_CODE_HELP, DeploypackError, ExitCode, Interrupted, UsageError
+
+EXAMPLES = """\
+examples:
+  deploypack build                       build and check the project in the current directory
+  deploypack build path/to/project --outdir dist --report report.json
+  deploypack build --format json > report.json
+  deploypack build --strict --installer uv
+  deploypack explain M005                what a finding code means and how to fix it
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad flag is our usage error (exit 3), not argparse's exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}", hint=f"run `{self.prog} --help` for the options")
+
+
+def _add_report_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=("text", "json", "github"),
+                        help="output format (default: github when GITHUB_ACTIONS=true, else text)")
+    parser.add_argument("--report", type=Path, metavar="FILE", help="also write the JSON report to FILE")
+    parser.add_argument("--strict", action="store_true", default=None, help="warnings fail the run too")
+    parser.add_argument("--select", metavar="CODES", help="only these finding codes or prefixes (comma-separated)")
+    parser.add_argument("--ignore", metavar="CODES", help="skip these finding codes or prefixes (comma-separated)")
+    parser.add_argument("--severity", metavar="CODE=LEVEL,…", help="override severities, e.g. M004=error")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="deploypack",
+        description="Build a Python project into sdist and wheel, validate them, write deployment "
+        "artifacts, and gate the release with the exit code.",
+        epilog=EXAMPLES + "\n" + EXIT_CODE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"deploypack {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    build = commands.add_parser(
+        "build", help="build, check and gate a project", epilog=EXAMPLES + "\n" + EXIT_CODE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Build the sdist, then the wheel from the unpacked sdist, check both, and write "
+        "them with their deployment artifacts to --outdir.",
+    )
+    build.add_argument("project_dir", nargs="?", default=".", type=Path, metavar="PROJECT_DIR",
+                       help="the project to build (default: the current directory)")
+    build.add_argument("--outdir", type=Path, metavar="DIR", help="where the distributions go (default: PROJECT_DIR/dist)")
+    _add_report_options(build)
+    build.add_argument("--no-isolation", dest="isolation", action="store_false", default=None,
+                       help="build in the current environment (build requirements must be installed)")
+    build.add_argument("--installer", choices=("auto", "pip", "uv"),
+                       help="what installs build requirements (default: uv when available, else pip)")
+    build.add_argument("--clean", action="store_true", default=None,
+                       help="delete files in --outdir that deploypack did not create")
+    build.add_argument("--timeout", metavar="SECONDS", help="stop a build that runs longer (default 3600)")
+    build.set_defaults(handler=_cmd_build)
+
+    explain = commands.add_parser("explain", help="what a finding code means and how to fix it")
+    explain.add_argument("code", nargs="?", help="a code such as M005; without it, list every code")
+    explain.set_defaults(handler=_cmd_explain)
+    return parser
+
+
+_OPTION_FLAGS = ("outdir", "format", "report", "strict", "isolation", "installer", "select", "ignore",
+                 "severity", "clean", "timeout")
+
+
+def command_line_values(args: argparse.Namespace) -> dict[str, Any]:
+    return {name: getattr(args, name, None) for name in _OPTION_FLAGS if getattr(args, name, None) is not None}
+
+
+class StderrProgress:
+    """Progress lines with elapsed seconds, on stderr, so stdout stays the report."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.started = time.monotonic()
+
+    def __call__(self, message: str) -> None:
+        self.stream.write(f"[{time.monotonic() - self.started:6.1f}s] {message}\n")
+        self.stream.flush()
+
+
+def _cmd_build(args: argparse.Namespace, environ: Mapping[str, str], stdout: TextIO, stderr: TextIO) -> int:
+    from deploypack import options as options_module
+    from deploypack.pipeline import run_build
+
+    project_dir: Path = args.project_dir
+    if not project_dir.exists():
+        raise UsageError(f"project path {str(project_dir)!r} does not exist")
+    if not project_dir.is_dir():
+        raise UsageError(f"project path {str(project_dir)!r} is a file, not a project directory")
+    options = options_module.resolve(project_dir, command_line_values(args), environ)
+    report = run_build(options, environ, StderrProgress(stderr))
+    emit_report(report, options, environ, stdout)
+    return report.exit_code
+
+
+def emit_report(report: Any, options: Any, environ: Mapping[str, str], stdout: TextIO) -> None:
+    from deploypack.report import render_json, write_atomic
+    from deploypack.reporters import github, text
+
+    if options.report is not None:
+        write_atomic(options.report, render_json(report))
+    if options.format == "json":
+        stdout.write(render_json(report))
+    elif options.format == "github":
+        prefix = _repository_prefix(options.project_dir, environ)
+        log_text = _read_log(report.log_path)
+        github.emit(report, stdout, environ, prefix, log_text)
+    else:
+        stdout.write(text.render(report, colour=text.use_colour(stdout.isatty(), environ)))
+
+
+def _read_log(path: str | None) -> str | None:
+    if not path:
+        return None
+    try:
+        return Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def _repository_prefix(project_dir: Path, environ: Mapping[str, str]) -> str:
+    """The project's path inside the repository, so annotations land on the right file."""
+    workspace = Path(environ.get("GITHUB_WORKSPACE") or os.getcwd()).resolve()
+    try:
+        return project_dir.resolve().relative_to(workspace).as_posix()
+    except ValueError:
+        return ""
+
+
+def _cmd_explain(args: argparse.Namespace, environ: Mapping[str, str], stdout: TextIO, stderr: TextIO) -> int:
+    from deploypack.rules import all_rules, get
+
+    if not args.code:
+        for code, declared in all_rules().items():
+            stdout.write(f"{code}  {declared.severity.value:7}  {declared.name}: {declared.summary}\n")
+        return 0
+    found = get(args.code)
+    if found is None:
+        raise UsageError(f"unknown finding code {args.code!r}", hint="`deploypack explain` lists every code")
+    stdout.write(found.explain())
+    return 0
+
+
+def _save_traceback() -> str:
+    handle, name = tempfile.mkstemp(prefix="deploypack-crash-", suffix=".txt")
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        stream.write(f"deploypack {__version__}\n{traceback.format_exc()}")
+    return name
+
+
+def _raise_on_sigterm(signal_number: int, frame: object) -> None:
+    raise Interrupted(signal_number)
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    environ = dict(os.environ) if environ is None else environ
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    previous: Callable[..., Any] | int | None = None
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise_on_sigterm)
+    except ValueError:  # not the main thread (tests running main in a thread)
+        previous = None
+    try:
+        parser = build_parser()
+        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+        if not getattr(args, "handler", None):
+            parser.print_help(stdout)
+            return int(ExitCode.USAGE)
+        return int(args.handler(args, environ, stdout, stderr))
+    except KeyboardInterrupt:
+        error = Interrupted(signal.SIGINT)
+        stderr.write(f"deploypack: {error.message}\n")
+        return int(error.exit_code)
+    except DeploypackError as error:
+        stderr.write(f"deploypack: error: {error.message}\n")
+        if error.hint:
+            stderr.write(f"  hint: {error.hint}\n")
+        return int(error.exit_code)
+    except SystemExit as exit_request:  # --help / --version
+        return int(exit_request.code or 0) if isinstance(exit_request.code, int) else 0
+    except Exception as error:  # noqa: BLE001 - a bug: say so, keep the traceback
+        saved = _save_traceback()
+        stderr.write(
+            f"deploypack: internal error (this is a bug in deploypack, please report it): "
+            f"{type(error).__name__}: {error}\n  traceback saved to {saved}\n"
+        )
+        return int(ExitCode.INTERNAL)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

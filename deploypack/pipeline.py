@@ -1,0 +1,199 @@
+"""One run of `deploypack build`: build, read, check, write artifacts, commit the output.
+
+I/O happens here and in the modules it calls; the checks in between are pure. The result
+is a Report for the reporters; exceptions are only for runs that cannot go on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from deploypack import outdir as outdir_module
+from deploypack.build import BuildResult, Builder
+from deploypack.buildlog import BuildLog
+from deploypack.checks import CheckContext, ReleaseInfo, apply_selection, run_checks
+from deploypack.distributions import CorruptArchive, Distribution, Limits, read_distribution
+from deploypack.errors import BuildFailed, EnvironmentProblem
+from deploypack.findings import Finding
+from deploypack.options import Options
+from deploypack.report import Artifact, Report, verdict
+from deploypack.rules import rule
+from deploypack.findings import Severity
+from deploypack.sources import ProjectSources
+
+Progress = Callable[[str], None]
+
+ARCHIVE_UNREADABLE = rule(
+    "A001", "archive-unreadable", Severity.ERROR, "a distribution archive cannot be read",
+    why="An archive that deploypack cannot read (truncated, corrupt, or over the safety limits) cannot "
+    "be installed either, or would exhaust the installer's memory or disk.",
+    fix="Rebuild the distribution; if it is legitimately huge, raise the limits (max-members, "
+    "max-unpacked-size, max-compression-ratio).",
+)
+
+
+@dataclasses.dataclass
+class RunState:
+    """What a run knows so far, so that even a failed run reports what it has."""
+
+    log: BuildLog | None = None
+    log_path: Path | None = None
+    timings: dict[str, float] = dataclasses.field(default_factory=dict)
+
+
+def display_path(path: Path, cwd: Path | None = None) -> str:
+    """Relative to the working directory when inside it: what a user would type."""
+    cwd = cwd or Path.cwd()
+    try:
+        return os.path.relpath(path.absolute(), cwd) if path.absolute().is_relative_to(cwd) else str(path)
+    except ValueError:
+        return str(path)
+
+
+def limits_of(options: Options) -> Limits:
+    return Limits(
+        max_members=options.max_members,
+        max_unpacked_size=options.max_unpacked_size,
+        max_compression_ratio=options.max_compression_ratio,
+    )
+
+
+def read_distributions(paths: list[Path], options: Options) -> tuple[list[Distribution], list[Finding]]:
+    """Parse each archive; an unreadable one becomes a finding, not a crash."""
+    parsed: list[Distribution] = []
+    findings: list[Finding] = []
+    for path in paths:
+        try:
+            dist = read_distribution(path, limits_of(options))
+        except CorruptArchive as error:
+            findings.append(ARCHIVE_UNREADABLE.at(error.message, artifact=path.name))
+            continue
+        if dist.limit_exceeded:
+            findings.append(ARCHIVE_UNREADABLE.at(
+                f"{path.name}: reading stopped: {dist.limit_exceeded}", artifact=path.name,
+            ))
+        parsed.append(dist)
+    return parsed, findings
+
+
+def release_info(project_dir: Path, environ: Mapping[str, str]) -> ReleaseInfo:
+    """The tag being released: GITHUB_REF when it is a tag, else the tag on HEAD, if any."""
+    commit = _git(project_dir, "rev-parse", "HEAD")
+    ref = environ.get("GITHUB_REF", "")
+    if ref.startswith("refs/tags/"):
+        return ReleaseInfo(tag=ref.removeprefix("refs/tags/"), tag_source="GITHUB_REF", commit=commit)
+    tag = _git(project_dir, "describe", "--tags", "--exact-match", "HEAD")
+    return ReleaseInfo(tag=tag, tag_source="git describe" if tag else None, commit=commit)
+
+
+def git_tracked_files(project_dir: Path) -> tuple[str, ...] | None:
+    output = _git(project_dir, "ls-files", "-z", "--full-name", "--", ".", strip=False)
+    prefix = _git(project_dir, "rev-parse", "--show-prefix") or ""
+    if output is None:
+        return None
+    files = [name for name in output.split("\0") if name]
+    return tuple(name.removeprefix(prefix) for name in files if name.startswith(prefix))
+
+
+def _git(project_dir: Path, *args: str, strip: bool = True) -> str | None:
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(project_dir), *args], capture_output=True, text=True, timeout=30, check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if result.returncode != 0:
+        return None
+    return result.stdout.strip() if strip else result.stdout
+
+
+def _keep_log(state: RunState, options: Options, destination: Path | None) -> str | None:
+    """Put the build log where the user will find it; return its path for the report."""
+    if state.log is None or state.log_path is None:
+        return None
+    state.log.close()
+    if destination is None:
+        if options.report is not None:
+            destination = options.report.with_suffix(".log")
+        else:
+            handle, name = tempfile.mkstemp(prefix="deploypack-build-", suffix=".log",
+                                            dir=os.environ.get("RUNNER_TEMP") or None)
+            os.close(handle)
+            destination = Path(name)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(state.log_path, destination)
+    return display_path(destination)
+
+
+def run_build(options: Options, environ: Mapping[str, str], progress: Progress) -> Report:
+    started = time.monotonic()
+    outdir_module.check_writable(options.outdir, options.clean)
+    state = RunState()
+    name = version = None
+    with outdir_module.staging_directory(options.outdir) as staging:
+        state.log_path = staging / "deploypack-build.log"
+        state.log = BuildLog(state.log_path, options.max_log_size)
+        try:
+            result = Builder(options, state.log, progress, environ).build(staging)
+        except BuildFailed as failure:
+            state.timings["total"] = time.monotonic() - started
+            finding = apply_selection([failure.finding], options)
+            log_path = _keep_log(state, options, None)
+            return Report(
+                ok=False, exit_code=int(failure.exit_code), project_name=None, project_version=None,
+                project_path=display_path(options.project_dir), artifacts=(), findings=finding,
+                timings=state.timings, outdir=display_path(options.outdir), log_path=log_path,
+                error="the build failed",
+            )
+        except EnvironmentProblem:
+            _keep_log(state, options, None)
+            raise
+        state.timings.update(result.timings)
+
+        progress("checking…")
+        checks_started = time.monotonic()
+        dists, findings = read_distributions([result.sdist, result.wheel], options)
+        context = CheckContext(
+            distributions=tuple(dists), options=options, sources=ProjectSources(options.project_dir),
+            release=release_info(options.project_dir, environ),
+            git_files=git_tracked_files(options.project_dir),
+        )
+        findings = apply_selection(findings, options) + run_checks(context, options)
+        state.timings["checks"] = time.monotonic() - checks_started
+        first = next((d for d in dists if d.metadata is not None), None)
+        if first is not None:
+            name, version = first.metadata.name, first.metadata.version  # type: ignore[union-attr]
+        ok, exit_code = verdict(findings, options.strict)
+
+        names = [result.sdist.name, result.wheel.name]
+        artifacts = [
+            Artifact(path=display_path(options.outdir / d.filename), kind=d.kind, size=d.size, sha256=d.sha256)
+            for d in dists
+        ]
+        log_path: str | None
+        if options.report is None:
+            state.log.close()
+            names.append(state.log_path.name)
+            log_path = display_path(options.outdir / state.log_path.name)
+        else:
+            log_path = _keep_log(state, options, None)
+        try:
+            outdir_module.commit(staging, options.outdir, names, options.clean)
+        except OSError as error:
+            raise EnvironmentProblem(f"cannot write {options.outdir}: {error.strerror or error}") from None
+        state.timings["total"] = time.monotonic() - started
+        return Report(
+            ok=ok, exit_code=exit_code, project_name=name, project_version=version,
+            project_path=display_path(options.project_dir), artifacts=artifacts, findings=findings,
+            timings=state.timings, outdir=display_path(options.outdir), log_path=log_path,
+        )
+
+
+__all__ = ["run_build", "read_distributions", "BuildResult"]

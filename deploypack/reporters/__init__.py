@@ -1,0 +1,1 @@
+"""Sinks over the same report: terminal text, JSON, GitHub Actions."""

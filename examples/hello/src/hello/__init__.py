@@ -1,0 +1,5 @@
+"""Say hello."""
+
+
+def main() -> None:
+    print("hello from deploypack's example project")
