@@ -18,14 +18,14 @@ import tarfile
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from deploypack import diagnose
 from deploypack.buildlog import BuildLog
 from deploypack.errors import BuildFailed, EnvironmentProblem, UsageError
 from deploypack.options import Options
-from deploypack.sources import ProjectSources
+from deploypack.sources import ProjectSources, toml_key_line
 
 Progress = Callable[[str], None]
 
@@ -152,7 +152,7 @@ class Builder:
             started = time.monotonic()
             self.progress("building sdist…")
             builder = self._project_builder(project, env, runner)
-            self._install(builder, env, "sdist", timings)
+            self._install(builder, env, "sdist", timings, unpacked=None)
             sdist = self._run_hook(builder, "sdist", staging, runner, unpacked=None)
             timings["sdist"] = time.monotonic() - started
 
@@ -164,9 +164,9 @@ class Builder:
                 # The sdist declares other build requirements than the tree: honour them in a fresh env.
                 env = self._isolated_env(stack, installer)
                 wheel_builder = self._project_builder(unpacked, env, runner)
-                self._install(wheel_builder, env, "wheel", timings, base=True)
+                self._install(wheel_builder, env, "wheel", timings, unpacked=unpacked, base=True)
             else:
-                self._install(wheel_builder, env, "wheel", timings, base=False)
+                self._install(wheel_builder, env, "wheel", timings, unpacked=unpacked, base=False)
             wheel = self._run_hook(wheel_builder, "wheel", staging, runner, unpacked=unpacked)
             timings["wheel"] = time.monotonic() - started
         return BuildResult(
@@ -207,23 +207,41 @@ class Builder:
         except BuildBackendException as error:  # pragma: no cover - build raises this only from hooks
             raise BuildFailed(diagnose.BACKEND_FAILED.at(str(error))) from None
 
-    def _install(self, builder, env, distribution: str, timings: dict[str, float], base: bool = True) -> None:  # type: ignore[no-untyped-def]
-        if env is None:
-            return
+    def _install(self, builder, env, distribution: str, timings: dict[str, float], *,  # type: ignore[no-untyped-def]
+                 unpacked: Path | None, base: bool = True) -> None:
         started = time.monotonic()
-        if base:
+        if base and env is not None:
             self.progress("installing build requirements…")
             self._install_requirements(env, builder.build_system_requires)
         runner_log = self.log
+        if env is None:
+            self._require_installed(builder.build_system_requires, distribution)
         try:
             extra = builder.get_requires_for_build(distribution)
         except Exception as error:  # noqa: BLE001 - the backend's failure, whatever its type
-            raise self._hook_failure(error, distribution, None) from None
+            raise self._hook_failure(error, distribution, unpacked) from None
+        if env is None:
+            self._require_installed(extra, distribution)
+            return
         missing = set(extra) - set(builder.build_system_requires)
         if missing:
             runner_log.section(f"installing requirements the backend asks for ({distribution})")
             self._install_requirements(env, missing)
         timings[f"environment_{distribution}"] = timings.get(f"environment_{distribution}", 0) + time.monotonic() - started
+
+    def _require_installed(self, requirements: Iterable[str], distribution: str) -> None:
+        """--no-isolation: what `python -m build --no-isolation` checks before building."""
+        from build import check_dependency
+
+        unmet = sorted({chain[0] for requirement in requirements for chain in check_dependency(requirement)})
+        if unmet:
+            text = self.sources.text("pyproject.toml") or ""
+            file, line = ("pyproject.toml", toml_key_line(text, "build-system", "requires")) if text else (None, None)
+            raise BuildFailed(diagnose.NOT_INSTALLED.at(
+                f"--no-isolation, but the {distribution} build needs {', '.join(unmet)}, not installed "
+                "(or not in a matching version) in the current environment",
+                file=file, line=line,
+            ))
 
     def _install_requirements(self, env, requirements) -> None:  # type: ignore[no-untyped-def]
         requirements = sorted(requirements)

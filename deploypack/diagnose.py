@@ -69,6 +69,13 @@ BUILD_TIMEOUT = rule(
     "is killed, without saying why.",
     fix="Find what the build waits for in the log; raise `timeout` only if the build is legitimately slow.",
 )
+NOT_INSTALLED = rule(
+    "B011", "build-requirement-not-installed", Severity.ERROR,
+    "--no-isolation: a build requirement is not installed in the current environment",
+    why="Without isolation the backend runs in the current environment, so every build requirement "
+    "must already be installed there, in a matching version.",
+    fix="Install the requirements named (pip install ...) or build with isolation.",
+)
 NO_BUILD_CONFIG = rule(
     "B010", "no-build-configuration", Severity.ERROR, "the project has no pyproject.toml or setup.py",
     why="Without one of them no PEP 517 frontend knows how to build the project.",
@@ -264,6 +271,9 @@ def _project_frames(log_text: str, roots: dict[Path, str]) -> list[tuple[str, in
         if not match:
             continue
         raw = Path(match.group("path"))
+        if match.group("path") == "<string>" and (resolved[0] / "setup.py").is_file():
+            # setuptools' legacy backend exec()s setup.py, so its frames carry no file name.
+            raw = resolved[0] / "setup.py"
         for root in resolved:
             candidate = raw if raw.is_absolute() else root / raw
             try:

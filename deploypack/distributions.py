@@ -229,7 +229,7 @@ def _read_wheel(path: Path, limits: Limits) -> tuple[list[Member], dict[str, byt
                     member_type: MemberType = "dir"
                 elif stat.S_ISLNK(mode):
                     member_type = "symlink"
-                elif mode and not stat.S_ISREG(mode):
+                elif stat.S_IFMT(mode) and not stat.S_ISREG(mode):  # hatchling stores bare permissions
                     member_type = "other"
                 else:
                     member_type = "file"
