@@ -64,8 +64,11 @@ def rule(code: str, name: str, severity: Severity, summary: str, *, why: str, fi
 
 def all_rules() -> dict[str, Rule]:
     """Every rule, loading the modules that declare them."""
-    import deploypack.checks  # noqa: F401  (declares the check rules)
     import deploypack.diagnose  # noqa: F401  (declares the build-failure rules)
+    import deploypack.pipeline  # noqa: F401  (declares the archive rules)
+    from deploypack.checks import registered_checks
+
+    registered_checks()  # imports every check module, declaring their rules
 
     return dict(sorted(_REGISTRY.items()))
 

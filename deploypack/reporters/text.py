@@ -41,7 +41,8 @@ def format_finding(finding: Finding, colour: bool) -> str:
     label = finding.severity.value
     if colour:
         label = f"{_COLOURS[finding.severity]}{label}{_RESET}"
-    text = f"{location(finding)}: {finding.code} {label}: {sanitise(finding.message)}"
+    message = sanitise(finding.message).replace("\n", "\n    ")
+    text = f"{location(finding)}: {finding.code} {label}: {message}"
     if finding.hint:
         hint = sanitise(finding.hint).replace("\n", "\n      ")
         text += f"\n    = {hint}"

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import re
+
+from deploypack.docs import render_checks_markdown
+from deploypack.rules import all_rules
+from tests.conftest import REPO, run_cli
+
+
+def test_docs_checks_md_is_generated_from_the_registry() -> None:
+    committed = (REPO / "docs" / "checks.md").read_text(encoding="utf-8")
+    assert committed == render_checks_markdown(), "regenerate: python -m deploypack.docs > docs/checks.md"
+
+
+def test_every_rule_is_documented_and_well_formed() -> None:
+    rules = all_rules()
+    assert len(rules) >= 10
+    for code, rule in rules.items():
+        assert re.fullmatch(r"[A-Z]+\d{3}", code)
+        assert rule.summary and rule.why and rule.fix and rule.name
+        assert re.fullmatch(r"[a-z0-9-]+", rule.name), code
+    names = [rule.name for rule in rules.values()]
+    assert len(names) == len(set(names)), "rule names must be unique"
+
+
+def test_explain_prints_the_entry() -> None:
+    run = run_cli(["explain", "m005"])
+    assert run.exit_code == 0
+    assert run.stdout.startswith("M005 unknown-classifier (error)")
+    assert "How to fix" in run.stdout
+
+
+def test_explain_lists_every_code() -> None:
+    run = run_cli(["explain"])
+    assert run.exit_code == 0
+    assert {line.split()[0] for line in run.stdout.splitlines()} == set(all_rules())
+
+
+def test_explain_unknown_code_is_a_usage_error() -> None:
+    run = run_cli(["explain", "Z999"])
+    assert run.exit_code == 3 and "unknown finding code" in run.stderr
