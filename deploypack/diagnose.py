@@ -179,20 +179,29 @@ def declared_files_finding(sources: ProjectSources) -> Finding | None:
 
 
 def _declared_files(sources: ProjectSources) -> list[tuple[str, str, int | None]]:
-    found: list[tuple[str, str, int | None]] = []
+    """(file, config file, line) for every README/license file the configuration names literally."""
+    names: list[tuple[str, str]] = []
     text = sources.text("pyproject.toml")
     if text:
         try:
-            project = tomllib.loads(text).get("project", {})
+            data = tomllib.loads(text)
         except tomllib.TOMLDecodeError:
-            project = {}
-        readme = project.get("readme")
-        readme_file = readme if isinstance(readme, str) else readme.get("file") if isinstance(readme, dict) else None
-        if isinstance(readme_file, str):
-            found.append((readme_file, "pyproject.toml", _config_line(sources, readme_file)[1]))
+            data = {}
+        project = data.get("project", {})
+        poetry = data.get("tool", {}).get("poetry", {})
+        for readme in (project.get("readme"), poetry.get("readme")):
+            if isinstance(readme, dict):
+                readme = readme.get("file")
+            for name in readme if isinstance(readme, list) else [readme]:
+                if isinstance(name, str):
+                    names.append((name, "pyproject.toml"))
         license_table = project.get("license")
         if isinstance(license_table, dict) and isinstance(license_table.get("file"), str):
-            found.append((license_table["file"], "pyproject.toml", _config_line(sources, license_table["file"])[1]))
+            names.append((license_table["file"], "pyproject.toml"))
+        for pattern in project.get("license-files") or []:
+            if isinstance(pattern, str) and not any(ch in pattern for ch in "*?["):
+                names.append((pattern, "pyproject.toml"))  # a literal path, not a glob
+    found = [(name, config, _config_line(sources, name)[1]) for name, config in names]
     cfg = sources.text("setup.cfg")
     if cfg:
         for number, line in enumerate(cfg.splitlines(), start=1):

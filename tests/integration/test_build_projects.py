@@ -132,3 +132,21 @@ def test_source_date_epoch_comes_from_the_last_commit(project, tmp_path: Path) -
     second = run_cli(["build", str(tree), "--outdir", str(tmp_path / "b"), "--format", "json"]).json()
     sha = {a["kind"]: a["sha256"] for a in first["artifacts"]}
     assert sha == {a["kind"]: a["sha256"] for a in second["artifacts"]}
+
+
+@pytest.mark.parametrize(("files", "line"), [
+    ({"pyproject.toml": '[build-system]\nrequires = ["setuptools>=77"]\nbuild-backend = "setuptools.build_meta"\n'
+                        '[project]\nname = "x"\nversion = "1.0"\nlicense = "MIT"\nlicense-files = ["LICENSE.txt"]\n'}, 8),
+    ({"pyproject.toml": '[build-system]\nrequires = ["poetry-core"]\nbuild-backend = "poetry.core.masonry.api"\n'
+                        '[tool.poetry]\nname = "x"\nversion = "1.0"\ndescription = "d"\nauthors = ["a <a@example.invalid>"]\n'
+                        'readme = "README.rst"\n'}, 9),
+    ({"setup.cfg": "[metadata]\nname = x\nversion = 1.0\nlong_description = file: README.md, CHANGES.md\n",
+      "setup.py": "from setuptools import setup\nsetup()\n", "README.md": "# x\n"}, 4),
+])
+def test_missing_declared_file_points_at_the_config_line(files: dict, line: int, make_project, tmp_path: Path) -> None:
+    tree = make_project(files)
+    run = run_cli(["build", str(tree), "--outdir", str(tmp_path / "out"), "--format", "json"])
+    (finding,) = run.json()["findings"]
+    assert run.exit_code == 2
+    assert (finding["code"], finding["line"]) == ("B006", line)
+    assert finding["file"] in files
