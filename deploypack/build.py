@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import errno
 import os
+import shutil
 import signal
 import subprocess
 import tarfile
@@ -21,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
-from deploypack import diagnose
+from deploypack import diagnose, envcache
 from deploypack.buildlog import BuildLog
 from deploypack.errors import BuildFailed, EnvironmentProblem, UsageError
 from deploypack.options import Options
@@ -148,11 +149,15 @@ class Builder:
         timings: dict[str, float] = {}
         installer = self.options.resolved_installer()
         with _build_logger(self.log), tempfile.TemporaryDirectory(prefix="deploypack-") as work, contextlib.ExitStack() as stack:
-            env = None if not self.options.isolation else self._isolated_env(stack, installer)
             started = time.monotonic()
             self.progress("building sdist…")
-            builder = self._project_builder(project, env, runner)
-            self._install(builder, env, "sdist", timings, unpacked=None)
+            builder = self._project_builder(project, None, runner)
+            env = None
+            if self.options.isolation:
+                env = self._isolated_env(stack, installer, builder.build_system_requires, runner)
+                builder = self._project_builder(project, env, runner)
+                timings["environment_sdist"] = time.monotonic() - started
+            self._install(builder, env, "sdist", timings, unpacked=None, base=False)
             sdist = self._run_hook(builder, "sdist", staging, runner, unpacked=None)
             timings["sdist"] = time.monotonic() - started
 
@@ -162,9 +167,9 @@ class Builder:
             wheel_builder = self._project_builder(unpacked, env, runner)
             if env is not None and wheel_builder.build_system_requires != builder.build_system_requires:
                 # The sdist declares other build requirements than the tree: honour them in a fresh env.
-                env = self._isolated_env(stack, installer)
+                env = self._isolated_env(stack, installer, wheel_builder.build_system_requires, runner)
                 wheel_builder = self._project_builder(unpacked, env, runner)
-                self._install(wheel_builder, env, "wheel", timings, unpacked=unpacked, base=True)
+                self._install(wheel_builder, env, "wheel", timings, unpacked=unpacked, base=False)
             else:
                 self._install(wheel_builder, env, "wheel", timings, unpacked=unpacked, base=False)
             wheel = self._run_hook(wheel_builder, "wheel", staging, runner, unpacked=unpacked)
@@ -186,14 +191,65 @@ class Builder:
             if finding is not None:
                 raise BuildFailed(finding)
 
-    def _isolated_env(self, stack: contextlib.ExitStack, installer: str):  # type: ignore[no-untyped-def]
+    def _isolated_env(self, stack: contextlib.ExitStack, installer: str, requires: Iterable[str],  # type: ignore[no-untyped-def]
+                      runner: _Runner):
+        """A fresh isolated environment holding `requires`: filled from the cache when it has them."""
+        cache = self._env_cache()
+        if cache is not None:
+            with contextlib.suppress(OSError, TypeError):  # no usable cache: an uncached environment below
+                return self._cached_env(stack, cache, installer, set(requires), runner)
+        env = self._new_env(stack, installer, None)
+        self.progress("installing build requirements…")
+        self._install_requirements(env, requires)
+        if os.environ.get("PYTHONDONTWRITEBYTECODE"):  # what the hooks inherit (see _Runner)
+            self._compile_bytecode(env, runner)
+        return env
+
+    def _env_cache(self) -> envcache.EnvCache | None:
+        if self.options.env_cache_hours <= 0:
+            return None
+        cache = envcache.EnvCache(envcache.cache_root(self.environ), self.options.env_cache_hours * 3600)
+        try:
+            cache.envs.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return None
+        return cache
+
+    def _cached_env(self, stack: contextlib.ExitStack, cache: envcache.EnvCache, installer: str,  # type: ignore[no-untyped-def]
+                    requires: set[str], runner: _Runner):
+        """Raises OSError when the cache cannot serve (the caller then makes an uncached environment)."""
+        key = cache.key(installer, requires, self.environ)
+        template = cache.template(key)
+        location = Path(tempfile.mkdtemp(prefix="run-", dir=cache.envs))
+        stack.callback(shutil.rmtree, location, True)
+        env = self._new_env(stack, installer, location)
+        if template is not None:
+            cache.populate(template, Path(env.path), env.python_executable)
+            self.log.section(f"reusing the build environment cached for: {', '.join(sorted(requires))}")
+            return env
+        self.progress("installing build requirements…")
+        self._install_requirements(env, requires)
+        self._compile_bytecode(env, runner)
+        installed = env.installed_versions(requires) if hasattr(env, "installed_versions") else {}
+        cache.store(key, Path(env.path), requires, installed)
+        return env
+
+    def _new_env(self, stack: contextlib.ExitStack, installer: str, location: Path | None):  # type: ignore[no-untyped-def]
         from build.env import DefaultIsolatedEnv
 
         self.log.section(f"creating isolated build environment ({installer})")
+        where = {"path": str(location)} if location is not None else {}
         try:
-            return stack.enter_context(DefaultIsolatedEnv(installer=installer))  # type: ignore[arg-type]
+            return stack.enter_context(DefaultIsolatedEnv(installer=installer, **where))  # type: ignore[arg-type]
         except (OSError, RuntimeError, subprocess.CalledProcessError) as error:
             raise _environment_error("cannot create the isolated build environment", error) from None
+
+    def _compile_bytecode(self, env, runner: _Runner) -> None:  # type: ignore[no-untyped-def]
+        """Hooks that cannot write bytecode (PYTHONDONTWRITEBYTECODE) would compile the backend from source
+        in every one of the four hook processes: compiling it once is several times cheaper."""
+        self.log.section("compiling the build environment's bytecode")
+        with contextlib.suppress(subprocess.CalledProcessError):  # a module that does not compile stays source
+            runner(envcache.compile_command(env.python_executable, Path(env.path)))
 
     def _project_builder(self, source_dir: Path, env: object, runner: _Runner):  # type: ignore[no-untyped-def]
         from build import BuildBackendException, BuildException, ProjectBuilder
@@ -292,7 +348,7 @@ class Builder:
         cause = error.exception if isinstance(error, BuildBackendException) else error
         log_text = self.log.full_text()
         if isinstance(cause, pyproject_hooks.BackendUnavailable):
-            detail = (getattr(cause, "message", None) or "").strip().splitlines()
+            detail = (getattr(cause, "traceback", None) or "").strip().splitlines()
             return BuildFailed(diagnose.backend_unavailable_finding(
                 self.sources, cause.backend_name, detail[-1] if detail else ""
             ))
@@ -313,13 +369,31 @@ def _environment_error(what: str, error: BaseException) -> EnvironmentProblem:
     return EnvironmentProblem(f"{what}: {error}")
 
 
+def _extract_all(archive: tarfile.TarFile, target: Path) -> None:
+    """extractall with the "data" filter; Pythons before 3.10.12 / 3.11.4 lack filters (Debian 12's
+    3.11.2, for one), so there refuse what that filter refuses: paths or links leaving the target,
+    devices and other special files."""
+    if hasattr(tarfile, "data_filter"):
+        archive.extractall(target, filter="data")
+        return
+    root = target.resolve()
+    for member in archive.getmembers():
+        destination = (root / member.name).resolve()
+        linked = (destination.parent / member.linkname).resolve() if member.issym() else \
+            (root / member.linkname).resolve() if member.islnk() else destination
+        special = not (member.isfile() or member.isdir() or member.issym() or member.islnk())
+        if special or not destination.is_relative_to(root) or not linked.is_relative_to(root):
+            raise tarfile.TarError(f"refusing member {member.name!r}: it would land outside the target")
+    archive.extractall(target)  # noqa: S202 - every member checked above
+
+
 def _unpack_sdist(sdist: Path, work: Path) -> Path:
     """Unpack the sdist for the wheel build, refusing members that would land outside."""
     target = work / "sdist"
     target.mkdir()
     try:
         with tarfile.open(sdist) as archive:
-            archive.extractall(target, filter="data")
+            _extract_all(archive, target)
     except (tarfile.TarError, OSError) as error:
         if isinstance(error, OSError) and error.errno == errno.ENOSPC:
             raise _environment_error("disk full while unpacking the sdist", error) from None
