@@ -26,6 +26,9 @@ examples:
   deploypack build path/to/project --outdir dist --report report.json
   deploypack build --format json > report.json
   deploypack build --strict --installer uv
+  deploypack build --reproducible        build twice and compare the archives bit for bit
+  deploypack check wheelhouse/ --outdir release   check dists built elsewhere, write artifacts
+  deploypack verify dist                 re-hash dist/ against its SHA256SUMS and manifest.json
   deploypack explain M005                what a finding code means and how to fix it
 """
 
@@ -75,7 +78,15 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--clean", action="store_true", default=None,
                        help="delete files in --outdir that deploypack did not create")
     build.add_argument("--timeout", metavar="SECONDS", help="stop a build that runs longer (default 3600)")
+    build.add_argument("--artifacts", metavar="KINDS",
+                       help="deployment artifacts to write: sums,manifest,sbom,provenance, all or none (default all)")
+    build.add_argument("--reproducible", action="store_true", default=None,
+                       help="build a second time from a fresh copy and compare the archives (P001/P002)")
     build.set_defaults(handler=_cmd_build)
+
+    from deploypack.checkdists import add_commands as add_check_commands
+
+    add_check_commands(commands, _add_report_options)
 
     explain = commands.add_parser("explain", help="what a finding code means and how to fix it")
     explain.add_argument("code", nargs="?", help="a code such as M005; without it, list every code")
@@ -84,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 _OPTION_FLAGS = ("outdir", "format", "report", "strict", "isolation", "installer", "select", "ignore",
-                 "severity", "clean", "timeout")
+                 "severity", "clean", "timeout", "artifacts", "reproducible")
 
 
 def command_line_values(args: argparse.Namespace) -> dict[str, Any]:
@@ -173,8 +184,12 @@ def _save_traceback() -> str:
     return name
 
 
+class _Terminated(BaseException):
+    """SIGTERM as an exception no `except Exception` (backend wrappers in `build`) can swallow."""
+
+
 def _raise_on_sigterm(signal_number: int, frame: object) -> None:
-    raise Interrupted(signal_number)
+    raise _Terminated(signal_number)
 
 
 def main(
@@ -198,8 +213,8 @@ def main(
             parser.print_help(stdout)
             return int(ExitCode.USAGE)
         return int(args.handler(args, environ, stdout, stderr))
-    except KeyboardInterrupt:
-        error = Interrupted(signal.SIGINT)
+    except (KeyboardInterrupt, _Terminated) as stop:
+        error = Interrupted(signal.SIGTERM if isinstance(stop, _Terminated) else signal.SIGINT)
         stderr.write(f"deploypack: {error.message}\n")
         return int(error.exit_code)
     except DeploypackError as error:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 from deploypack.errors import EnvironmentProblem, UsageError
@@ -29,22 +30,26 @@ def previous_outputs(outdir: Path) -> set[str]:
     return {line.strip() for line in record.read_text(encoding="utf-8").splitlines() if line.strip()}
 
 
-def foreign_files(outdir: Path) -> list[str]:
-    """Files in outdir that deploypack did not write (ignoring its own staging leftovers)."""
+def foreign_files(outdir: Path, adopt: Collection[str] = ()) -> list[str]:
+    """Files in outdir that deploypack did not write (ignoring its own staging leftovers).
+
+    `adopt` names files this run will write itself (`deploypack check dist/ --outdir dist`):
+    they are about to be replaced, so they are not foreign.
+    """
     if not outdir.is_dir():
         return []
-    ours = previous_outputs(outdir) | {RECORD}
+    ours = previous_outputs(outdir) | {RECORD} | set(adopt)
     return sorted(
         entry.name for entry in outdir.iterdir()
         if entry.name not in ours and not entry.name.startswith(STAGING_PREFIX)
     )
 
 
-def check_writable(outdir: Path, clean: bool) -> None:
+def check_writable(outdir: Path, clean: bool, adopt: Collection[str] = ()) -> None:
     """Before building: refuse an outdir that is not ours or cannot be written."""
     if outdir.exists() and not outdir.is_dir():
         raise UsageError(f"--outdir {str(outdir)!r} exists and is not a directory")
-    foreign = foreign_files(outdir)
+    foreign = foreign_files(outdir, adopt)
     if foreign and not clean:
         shown = ", ".join(foreign[:10]) + (f" and {len(foreign) - 10} more" if len(foreign) > 10 else "")
         raise UsageError(
@@ -65,36 +70,97 @@ def _existing_parent(path: Path) -> Path:
 
 
 @contextlib.contextmanager
+def signals_deferred() -> Iterator[None]:
+    """SIGINT/SIGTERM held back until the block is done (delivered right after it).
+
+    The moves of a commit and the removal of the staging directory must not be cut in half:
+    a signal in the middle would leave a mix of two runs, or a stray staging directory.
+    """
+    held = {signal.SIGINT, signal.SIGTERM}
+    try:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, OSError, ValueError):  # no POSIX signal masks here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+@contextlib.contextmanager
 def staging_directory(outdir: Path) -> Iterator[Path]:
     """A fresh directory beside outdir (same file system, so the final moves are renames)."""
     parent = outdir.absolute().parent
+    staging: Path | None = None
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=parent))
-    except OSError as error:
-        raise EnvironmentProblem(f"cannot create a staging directory in {parent}: {error.strerror}") from None
-    try:
+        with signals_deferred():  # a signal lands after `staging` is set, so `finally` removes it
+            try:
+                parent.mkdir(parents=True, exist_ok=True)
+                staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=parent))
+            except OSError as error:
+                raise EnvironmentProblem(
+                    f"cannot create a staging directory in {parent}: {error.strerror}"
+                ) from None
         yield staging
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            with signals_deferred():
+                shutil.rmtree(staging, ignore_errors=True)
+
+
+def _fsync(path: Path) -> None:
+    """Data on disk before the rename that publishes it: a crash then shows old or new, not empty files."""
+    with contextlib.suppress(OSError):
+        descriptor = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
 
 
 def commit(staging: Path, outdir: Path, names: list[str], clean: bool) -> None:
     """Move `names` from staging into outdir, replacing the previous run's files.
 
-    Each move is a rename on one file system; the record is written last, so an outdir is
-    either the previous run's or this one's output.
+    Every move is a rename on one file system. The previous files are first moved aside into
+    the staging directory; if any step fails, everything is moved back, so the outdir is either
+    the previous run's output or this one's, never a mix. Signals wait until the end.
     """
-    outdir.mkdir(parents=True, exist_ok=True)
-    stale = previous_outputs(outdir) | (set(foreign_files(outdir)) if clean else set())
     for name in names:
-        os.replace(staging / name, outdir / name)
-    for name in stale - set(names):
-        target = outdir / name
-        if target.is_dir() and not target.is_symlink():
-            shutil.rmtree(target, ignore_errors=True)
-        else:
-            target.unlink(missing_ok=True)
+        if (staging / name).is_file():
+            _fsync(staging / name)
+    created = not outdir.exists()
+    outdir.mkdir(parents=True, exist_ok=True)
     record_tmp = staging / RECORD
     record_tmp.write_text("".join(f"{name}\n" for name in sorted(names)), encoding="utf-8")
-    os.replace(record_tmp, outdir / RECORD)
+    _fsync(record_tmp)
+    aside = staging / ".previous"
+    aside.mkdir()
+    replaced = (previous_outputs(outdir) | (set(foreign_files(outdir)) if clean else set()) | set(names)) | {RECORD}
+    moved_aside: list[str] = []
+    moved_in: list[str] = []
+    with signals_deferred():
+        try:
+            for name in sorted(replaced):
+                if os.path.lexists(outdir / name):
+                    os.replace(outdir / name, aside / name)
+                    moved_aside.append(name)
+            for name in [*names, RECORD]:
+                os.replace(staging / name, outdir / name)
+                moved_in.append(name)
+            _fsync(outdir)
+        except BaseException:
+            _roll_back(staging, outdir, aside, moved_in, moved_aside)
+            if created:
+                with contextlib.suppress(OSError):
+                    outdir.rmdir()
+            raise
+
+
+def _roll_back(staging: Path, outdir: Path, aside: Path, moved_in: list[str], moved_aside: list[str]) -> None:
+    for name in reversed(moved_in):
+        with contextlib.suppress(OSError):
+            os.replace(outdir / name, staging / name)
+    for name in reversed(moved_aside):
+        with contextlib.suppress(OSError):
+            os.replace(aside / name, outdir / name)

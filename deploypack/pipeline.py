@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from deploypack import outdir as outdir_module
+from deploypack import reproducible
+from deploypack.artifacts import inputs_for_build, write_artifacts
 from deploypack.build import BuildResult, Builder
 from deploypack.buildlog import BuildLog
 from deploypack.checks import CheckContext, ReleaseInfo, apply_selection, run_checks
@@ -170,9 +172,20 @@ def run_build(options: Options, environ: Mapping[str, str], progress: Progress) 
         first = next((d for d in dists if d.metadata is not None), None)
         if first is not None:
             name, version = first.metadata.name, first.metadata.version  # type: ignore[union-attr]
+        if options.reproducible:
+            rebuild_started = time.monotonic()
+            findings += apply_selection(reproducible.rebuild_and_compare(
+                options, environ, {"sdist": result.sdist, "wheel": result.wheel}, result.source_date_epoch, progress,
+            ), options)
+            state.timings["reproducible"] = time.monotonic() - rebuild_started
         ok, exit_code = verdict(findings, options.strict)
 
         names = [result.sdist.name, result.wheel.name]
+        # Written into staging, so they reach --outdir only together with the distributions.
+        written = write_artifacts(staging, inputs_for_build(
+            options, result, dists, findings, context.release, environ, time.monotonic() - started,
+        ), display_path(options.outdir))
+        names.extend(written.files)
         artifacts = [
             Artifact(path=display_path(options.outdir / d.filename), kind=d.kind, size=d.size, sha256=d.sha256)
             for d in dists
@@ -193,6 +206,7 @@ def run_build(options: Options, environ: Mapping[str, str], progress: Progress) 
             ok=ok, exit_code=exit_code, project_name=name, project_version=version,
             project_path=display_path(options.project_dir), artifacts=artifacts, findings=findings,
             timings=state.timings, outdir=display_path(options.outdir), log_path=log_path,
+            extra_outputs=written.outputs,
         )
 
 

@@ -1,0 +1,97 @@
+"""Deployment artifacts written beside the distributions: checksums, manifest, SBOM, provenance.
+
+`write_artifacts` writes the selected kinds into a directory (the run's staging directory:
+they reach --outdir only with the distributions, in one commit) and returns their file names
+and the outputs a CI step needs to use them (e.g. for actions/attest-build-provenance).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING
+
+from deploypack.artifacts import manifest, provenance, sbom, sums
+from deploypack.artifacts.common import ArtifactInputs, BuildInfo, SourceInfo
+from deploypack.artifacts.source import source_info
+from deploypack.distributions import Distribution
+from deploypack.findings import Finding
+
+if TYPE_CHECKING:
+    from deploypack.build import BuildResult
+    from deploypack.checks import ReleaseInfo
+    from deploypack.options import Options
+
+KINDS = ("sums", "manifest", "sbom", "provenance")
+
+
+@dataclasses.dataclass(frozen=True)
+class Written:
+    files: list[str]  # names inside the directory, in writing order
+    outputs: dict[str, str]  # CI step outputs: name -> value
+
+
+def _write(directory: Path, name: str, text: str) -> None:
+    (directory / name).write_text(text, encoding="utf-8", newline="\n")
+
+
+def write_artifacts(directory: Path, inputs: ArtifactInputs, shown_dir: str) -> Written:
+    """Write `inputs.kinds` into `directory`; `shown_dir` is how the final directory is displayed."""
+    if not inputs.kinds or not any(d.metadata is not None and d.metadata.name for d in inputs.distributions):
+        return Written([], {})  # nothing to describe: the findings already say why
+
+    def shown(name: str) -> str:
+        return str(PurePath(shown_dir) / name)
+
+    files: list[str] = []
+    outputs: dict[str, str] = {
+        "subject-path": "\n".join(shown(d.filename) for d in sorted(inputs.distributions, key=lambda d: d.filename)),
+    }
+    if "sums" in inputs.kinds:
+        _write(directory, sums.FILENAME, sums.render((d.filename, d.sha256) for d in inputs.distributions))
+        files.append(sums.FILENAME)
+        outputs["subject-checksums"] = shown(sums.FILENAME)
+    if "sbom" in inputs.kinds:
+        name = sbom.filename(inputs)
+        _write(directory, name, sbom.render(inputs))
+        files.append(name)
+        outputs["sbom"] = shown(name)
+    if "provenance" in inputs.kinds:
+        name = provenance.filename(inputs)
+        _write(directory, name, provenance.render(inputs))
+        files.append(name)
+        outputs["provenance"] = shown(name)
+    if "manifest" in inputs.kinds:  # last: it lists the other artifacts
+        _write(directory, manifest.FILENAME, manifest.render(inputs, files))
+        files.append(manifest.FILENAME)
+        outputs["manifest"] = shown(manifest.FILENAME)
+    return Written(files, outputs)
+
+
+def inputs_for_build(
+    options: Options,
+    result: BuildResult,
+    distributions: Sequence[Distribution],
+    findings: Sequence[Finding],
+    release: ReleaseInfo,
+    environ: Mapping[str, str],
+    elapsed: float,
+) -> ArtifactInputs:
+    """What the artifacts of a `deploypack build` run describe."""
+    finished = time.time()
+    return ArtifactInputs(
+        distributions=distributions,
+        findings=findings,
+        source=source_info(options.project_dir, release.commit, release.tag, result.source_date_epoch),
+        build=BuildInfo(
+            command="build", backend=result.backend, build_requires=result.build_requires,
+            installer=result.installer, isolation=options.isolation, started=finished - elapsed, finished=finished,
+        ),
+        environ=environ,
+        kinds=options.artifacts,
+    )
+
+
+__all__ = ["ArtifactInputs", "BuildInfo", "SourceInfo", "Written", "write_artifacts", "inputs_for_build", "KINDS"]

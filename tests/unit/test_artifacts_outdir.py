@@ -1,0 +1,76 @@
+"""The output directory: foreign files refused, commits all-or-nothing, signals held back."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from deploypack import outdir
+from deploypack.errors import UsageError
+
+
+def snapshot(directory: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(directory.iterdir())} if directory.exists() else {}
+
+
+def test_foreign_files_are_refused_by_name_unless_clean(tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    out.mkdir()
+    (out / "old-0.9-py3-none-any.whl").write_bytes(b"stale")
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(UsageError) as refused:
+        outdir.check_writable(out, clean=False)
+    assert "notes.txt" in refused.value.message and "old-0.9-py3-none-any.whl" in refused.value.message
+    assert "--clean" in (refused.value.hint or "")
+    outdir.check_writable(out, clean=True)
+    outdir.check_writable(out, clean=False, adopt={"old-0.9-py3-none-any.whl", "notes.txt"})
+
+
+def commit_files(out: Path, files: dict[str, bytes], clean: bool = False) -> None:
+    with outdir.staging_directory(out) as staging:
+        for name, data in files.items():
+            (staging / name).write_bytes(data)
+        outdir.commit(staging, out, list(files), clean)
+
+
+def test_commit_replaces_the_previous_run_and_clean_removes_foreign_files(tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    commit_files(out, {"a-1.tar.gz": b"1", "SHA256SUMS": b"s1"})
+    (out / "foreign.whl").write_bytes(b"f")
+    commit_files(out, {"a-2.tar.gz": b"2", "SHA256SUMS": b"s2"}, clean=True)
+    assert snapshot(out) == {".deploypack-files": b"SHA256SUMS\na-2.tar.gz\n", "SHA256SUMS": b"s2", "a-2.tar.gz": b"2"}
+    assert [p.name for p in tmp_path.iterdir()] == ["dist"]  # no staging directory left
+
+
+def test_a_failing_commit_leaves_the_outdir_as_it_was(tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    commit_files(out, {"a-1.tar.gz": b"1", "SHA256SUMS": b"s1"})
+    before = snapshot(out)
+    with pytest.raises(FileNotFoundError), outdir.staging_directory(out) as staging:
+        (staging / "a-2.tar.gz").write_bytes(b"2")
+        # the second name does not exist in staging: the commit fails half-way through its moves
+        outdir.commit(staging, out, ["a-2.tar.gz", "missing.whl"], clean=False)
+    assert snapshot(out) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["dist"]
+
+
+def test_a_failing_first_commit_removes_the_outdir_it_created(tmp_path: Path) -> None:
+    out = tmp_path / "new" / "dist"
+    with pytest.raises(FileNotFoundError), outdir.staging_directory(out) as staging:
+        outdir.commit(staging, out, ["missing.whl"], clean=False)
+    assert not out.exists()
+
+
+def test_signals_wait_until_the_block_is_done() -> None:
+    received: list[str] = []
+    previous = signal.signal(signal.SIGTERM, lambda number, frame: received.append("handled"))
+    try:
+        with outdir.signals_deferred():
+            os.kill(os.getpid(), signal.SIGTERM)
+            received.append("block finished")
+        assert received == ["block finished", "handled"]
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -1,0 +1,68 @@
+"""`verify` over directories made here: unchanged, changed, missing, added, disagreeing listings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from deploypack.errors import UsageError
+from deploypack.verify import verify_directory
+from tests.unit.test_artifacts import inputs_for
+
+
+@pytest.fixture
+def release(tmp_path: Path) -> Path:
+    from deploypack.artifacts import write_artifacts
+
+    out = tmp_path / "release"
+    out.mkdir()
+    inputs = inputs_for(tmp_path)
+    for dist in inputs.distributions:
+        (out / dist.filename).write_bytes(dist.path.read_bytes())
+    write_artifacts(out, inputs, "release")
+    (out / ".deploypack-files").write_text("whatever\n")
+    return out
+
+
+def codes(directory: Path) -> list[tuple[str, str | None]]:
+    return sorted((f.code, f.artifact) for f in verify_directory(directory, "release").findings)
+
+
+def test_an_untouched_directory_verifies(release: Path) -> None:
+    report = verify_directory(release, "release")
+    assert report.ok and report.exit_code == 0 and report.findings == []
+    assert len(report.artifacts) == 2 and report.project_name == "Demo.Pkg"
+
+
+def test_changed_missing_and_added_files_are_each_reported(release: Path) -> None:
+    wheel = release / "demo_pkg-1.2.0-py3-none-any.whl"
+    wheel.write_bytes(wheel.read_bytes() + b"x")
+    (release / "demo_pkg-1.2.0.tar.gz").unlink()
+    (release / "demo_pkg-1.1.0-py3-none-any.whl").write_bytes(b"stale")
+    report = verify_directory(release, "release")
+    assert report.exit_code == 1
+    assert codes(release) == [
+        ("P010", "demo_pkg-1.2.0-py3-none-any.whl"),
+        ("P011", "demo_pkg-1.2.0.tar.gz"),
+        ("P012", "demo_pkg-1.1.0-py3-none-any.whl"),
+    ]
+
+
+def test_listings_that_disagree_are_reported(release: Path) -> None:
+    manifest = json.loads((release / "manifest.json").read_text())
+    manifest["distributions"][0]["sha256"] = "0" * 64
+    (release / "manifest.json").write_text(json.dumps(manifest))
+    statement = next(release.glob("*.intoto.json"))
+    data = json.loads(statement.read_text())
+    data["subject"] = data["subject"][:1]
+    statement.write_text(json.dumps(data))
+    found = codes(release)
+    assert found.count(("P013", manifest["distributions"][0]["file"])) == 1
+    assert ("P013", manifest["distributions"][1]["file"]) in found  # missing from the provenance subjects
+
+
+def test_a_directory_without_listings_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError):
+        verify_directory(tmp_path, "x")
