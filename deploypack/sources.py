@@ -61,6 +61,7 @@ class ProjectSources:
     def __init__(self, project_dir: Path) -> None:
         self.project_dir = project_dir
         self._texts: dict[str, str] = {}
+        self._others: dict[str, str | None] = {}
         for name in CONFIG_FILES:
             path = project_dir / name
             if path.is_file():
@@ -74,6 +75,10 @@ class ProjectSources:
         return tuple(self._texts)
 
     def text(self, name: str) -> str | None:
+        """A configuration file, or another small project file read on first use (a `__version__` module)."""
+        if name not in self._texts and name not in CONFIG_FILES:
+            self._others.setdefault(name, _read_small_file(self.project_dir, name))
+            return self._others[name]
         return self._texts.get(name)
 
     def find_literal(self, value: str, files: Iterable[str] = CONFIG_FILES) -> SourceLocation | None:
@@ -81,7 +86,7 @@ class ProjectSources:
         if not value:
             return None
         for name in files:
-            text = self._texts.get(name)
+            text = self.text(name)
             if text is None:
                 continue
             for number, line in enumerate(text.splitlines(), start=1):
@@ -112,6 +117,22 @@ class ProjectSources:
         for name in CONFIG_FILES:
             if name in self._texts:
                 return SourceLocation(name, 1)
+        return None
+
+
+_SMALL_FILE = 1024 * 1024
+
+
+def _read_small_file(project_dir: Path, name: str) -> str | None:
+    """A project file by relative path; None when absent, outside the project, or too big to be a config."""
+    path = project_dir / name
+    try:
+        if not path.resolve().is_relative_to(project_dir.resolve()) or not path.is_file():
+            return None
+        if path.stat().st_size > _SMALL_FILE:
+            return None
+        return path.read_text(encoding="utf-8", errors="replace")
+    except (OSError, ValueError):
         return None
 
 

@@ -1,18 +1,19 @@
-"""Core metadata: present, valid, renderable on the index, with known classifiers."""
+"""Core metadata: present, valid, named and versioned the way the index accepts.
+
+packaging's validator (`Metadata.from_email`) is the reference for what is valid; the fields that
+have a check of their own here (name, version, requirements, licence expression…) get that check's
+precise code and message, and M002 reports whatever else it refuses.
+"""
 
 from __future__ import annotations
 
-import difflib
-import email.message
-import io
-import re
 from collections.abc import Iterator
 
 from deploypack.checks import CheckContext, check
+from deploypack.checks.metadata_fields import at, locate, metadata_dists, raw_field_name, raw_metadata, where
 from deploypack.distributions import Distribution
 from deploypack.findings import Finding, Severity
 from deploypack.rules import rule
-from deploypack.sources import SourceLocation
 
 METADATA_MISSING = rule(
     "M001", "metadata-missing", Severity.ERROR, "a distribution has no core metadata file",
@@ -26,64 +27,74 @@ METADATA_INVALID = rule(
     "(a bad version, name, requirement or email address).",
     fix="Correct the field in the project's configuration at the line given.",
 )
-README_RENDER = rule(
-    "M003", "readme-does-not-render", Severity.ERROR, "the long description does not render",
-    why="The index refuses an upload whose long description has markup errors (twine check fails too).",
-    fix="Fix the markup at the README line given; for reStructuredText, `python -m readme_renderer README.rst` shows it.",
+METADATA_VERSION_UNSUPPORTED = rule(
+    "M007", "metadata-version-unsupported", Severity.ERROR, "the Metadata-Version is not a known version",
+    why="Installers and the index parse core metadata by its Metadata-Version; one they do not know makes "
+    "the upload fail, or the fields be ignored.",
+    fix="Use a released version of the build backend (pin it in [build-system] requires), or upgrade the "
+    "tools that read the metadata.",
 )
-README_CONTENT_TYPE = rule(
-    "M004", "readme-content-type-missing", Severity.WARNING,
-    "the long description has no content type",
-    why="Without Description-Content-Type the index renders the README as reStructuredText, so a "
-    "Markdown README shows as plain text.",
-    fix="Declare `readme` in [project] (the type follows from the extension), or set "
-    "`long_description_content_type` in setup.py/setup.cfg.",
+NAME_INVALID = rule(
+    "M008", "name-invalid", Severity.ERROR, "the project name is not a valid distribution name",
+    why="A name must be ASCII letters, digits, `.`, `_` and `-`, starting and ending with a letter or digit "
+    "(PEP 508); the index refuses any other.",
+    fix="Rename the project at the line given (the index compares names normalised: lower case, runs of "
+    "`-_.` as one `-`).",
 )
-UNKNOWN_CLASSIFIER = rule(
-    "M005", "unknown-classifier", Severity.ERROR, "a classifier is not a known trove classifier",
-    why="The index refuses an upload with a classifier that is not in the trove classifier list; "
-    "the release then fails at the last step, in public.",
-    fix="Use the exact spelling from https://pypi.org/classifiers/ (a close match is suggested).",
+FILENAME_MISMATCH = rule(
+    "M009", "filename-mismatch", Severity.ERROR,
+    "an archive's file name does not match the name or version in its metadata",
+    why="The index and installers take the name and version from the file name (PEP 625 for sdists, the "
+    "wheel spec for wheels); when it disagrees with the metadata, the upload is refused or the wrong "
+    "project/version is installed.",
+    fix="Do not rename built archives; rebuild them with the backend.",
 )
-README_MISSING = rule(
-    "M006", "readme-missing", Severity.WARNING, "the long description is missing or empty",
-    why="The project page on the index would be empty: users learn nothing about the package.",
-    fix="Declare `readme = \"README.md\"` in [project] (or `long_description` in setup.py/setup.cfg).",
+FILENAME_NOT_NORMALIZED = rule(
+    "M010", "filename-not-normalized", Severity.WARNING,
+    "an archive's file name is not in the normalised form",
+    why="PEP 625 (sdists) and the binary distribution format (wheels) require the name part lower case with "
+    "`_` for runs of `-_.`, and the version normalised; the index refuses sdists that are not, and some "
+    "tools fail to find such wheels.",
+    fix="Upgrade the build backend (setuptools >= 69.3, hatchling, flit-core >= 3.9…); it writes normalised names.",
+)
+VERSION_INVALID = rule(
+    "M011", "version-invalid", Severity.ERROR, "the version is not a valid PEP 440 version",
+    why="The index refuses versions that are not PEP 440, and installers cannot order them.",
+    fix="Write a PEP 440 version at the line given, e.g. 1.2.0, 1.2.0rc1, 1.2.0.post1.",
+)
+VERSION_PLACEHOLDER = rule(
+    "M012", "version-placeholder", Severity.ERROR, "the version is the placeholder 0.0.0",
+    why="0.0.0 is what templates and version plugins fall back to when they find no version (no git "
+    "metadata, no tag): publishing it takes a number that can never be reused.",
+    fix="Set the real version at the line given, or build from a git checkout with tags (fetch-depth: 0).",
+)
+VERSION_LOCAL = rule(
+    "M013", "version-local", Severity.ERROR, "the version has a local part (+…)",
+    why="The index refuses local versions such as 1.0+g1234abc; version plugins produce them when the tree "
+    "is dirty or HEAD is not at a tag.",
+    fix="Build the tagged commit from a clean tree, or remove the `+…` part from the version.",
+)
+VERSION_DEV_RELEASE = rule(
+    "M014", "version-dev-release", Severity.ERROR, "a .dev version is being released",
+    why="A development version published as a release is installed by nobody (pip skips it without --pre) "
+    "and burns the number; it usually means the version was not bumped, or the tag is not on HEAD.",
+    fix="Set the final version at the line given (or tag the commit so the version plugin derives it).",
+)
+PROJECT_URL_MALFORMED = rule(
+    "M023", "project-url-malformed", Severity.ERROR, "a project URL is not a label with an http(s) URL",
+    why="The index refuses Project-URL entries without a label, with a label over 32 characters, or with "
+    "a URL that is not absolute http(s) with a host; the links on the project page would be broken anyway.",
+    fix="Write each entry as `Label = \"https://host/path\"` under [project.urls] (or project_urls in setup.py/setup.cfg).",
 )
 
-_METADATA_FIELD_KEYS = {
-    "name": {"pyproject.toml": ["project.name"], "setup.cfg": ["metadata.name"], "setup.py": ["name"]},
-    "version": {"pyproject.toml": ["project.version"], "setup.cfg": ["metadata.version"], "setup.py": ["version"]},
-    "requires_python": {"pyproject.toml": ["project.requires-python"], "setup.cfg": ["options.python_requires"],
-                        "setup.py": ["python_requires"]},
-    "requires_dist": {"pyproject.toml": ["project.dependencies"], "setup.cfg": ["options.install_requires"],
-                      "setup.py": ["install_requires"]},
-    "classifiers": {"pyproject.toml": ["project.classifiers"], "setup.cfg": ["metadata.classifiers"],
-                    "setup.py": ["classifiers"]},
-}
-
-
-def _where(context: CheckContext, value: str | None, field: str | None = None) -> SourceLocation | None:
-    if context.sources is None:
-        return None
-    if value:
-        found = context.sources.find_literal(value)
-        if found:
-            return found
-    if field and field in _METADATA_FIELD_KEYS:
-        return context.sources.find_key(_METADATA_FIELD_KEYS[field])
-    return None
-
-
-def _at(location: SourceLocation | None) -> dict[str, object]:
-    if location is None:
-        return {}
-    return {"file": location.file, "line": location.line, "column": location.column}
+# Fields whose validation errors belong to a dedicated check (with a precise code and message).
+_DEDICATED_FIELDS = {"metadata_version", "name", "version", "description_content_type", "license_expression",
+                     "requires_dist", "provides_extra"}
 
 
 @check(METADATA_MISSING, METADATA_INVALID)
 def metadata_is_valid(context: CheckContext) -> Iterator[Finding]:
-    from packaging.metadata import InvalidMetadata, Metadata
+    from packaging.metadata import Metadata
 
     for dist in context.distributions:
         if dist.metadata_bytes is None:
@@ -92,143 +103,180 @@ def metadata_is_valid(context: CheckContext) -> Iterator[Finding]:
             continue
         try:
             Metadata.from_email(dist.metadata_bytes, validate=True)
-        except* InvalidMetadata as group:
-            for error in _leaves(group):
-                field = getattr(error, "field", None)
-                value = _raw_field(dist, field)
+        except Exception as error:  # an ExceptionGroup of InvalidMetadata (packaging's backport before 3.11)
+            for problem in leaves(error):
+                field = getattr(problem, "field", None)
+                name = raw_field_name(field) if field else None
+                if name in _DEDICATED_FIELDS:
+                    continue
                 yield METADATA_INVALID.at(
-                    f"{dist.metadata_path}: {error}", artifact=dist.filename, member=dist.metadata_path,
-                    **_at(_where(context, value, field)),  # type: ignore[arg-type]
+                    f"{dist.metadata_path}: {problem}", **where(context, _single_value(dist, name), name, dist),
                 )
-        except* (ValueError, TypeError) as group:
-            for error in _leaves(group):
-                yield METADATA_INVALID.at(f"{dist.metadata_path}: {error}", artifact=dist.filename)
 
 
-def _leaves(group: BaseExceptionGroup) -> Iterator[BaseException]:  # type: ignore[type-arg]
-    for error in group.exceptions:
-        if isinstance(error, BaseExceptionGroup):
-            yield from _leaves(error)
-        else:
-            yield error
+def leaves(error: BaseException) -> Iterator[BaseException]:
+    nested = getattr(error, "exceptions", None)
+    if not nested:
+        yield error
+        return
+    for inner in nested:
+        yield from leaves(inner)
 
 
-def _raw_field(dist: Distribution, field: str | None) -> str | None:
-    if not field or dist.metadata is None:
-        return None
-    value = getattr(dist.metadata, field, None)
-    if isinstance(value, (list, tuple)):
+def _single_value(dist: Distribution, field: str | None) -> str | None:
+    value = raw_metadata(dist).get(field) if field else None
+    if isinstance(value, list):
         return str(value[0]) if len(value) == 1 else None
-    return str(value) if value else None
+    return value if isinstance(value, str) and value else None
 
 
-def _content_type(value: str) -> tuple[str, dict[str, str]]:
-    message = email.message.EmailMessage()
-    message["content-type"] = value
-    return message.get_content_type(), dict(message["content-type"].params)
+@check(METADATA_VERSION_UNSUPPORTED)
+def metadata_version_is_known(context: CheckContext) -> Iterator[Finding]:
+    from packaging.metadata import InvalidMetadata, Metadata
+
+    for dist in metadata_dists(context):
+        declared = raw_metadata(dist).get("metadata_version")
+        try:
+            Metadata.from_raw({"metadata_version": declared or ""}, validate=False).metadata_version
+        except InvalidMetadata:
+            yield METADATA_VERSION_UNSUPPORTED.at(
+                f"{dist.metadata_path} declares Metadata-Version {declared!r}, which no released tool reads",
+                **where(context, None, "metadata_version", dist),
+            )
 
 
-_RST_PROBLEM = re.compile(r"^<string>:(\d+): \((\w+)/(\d)\) (.*)$")
+@check(NAME_INVALID, FILENAME_MISMATCH, FILENAME_NOT_NORMALIZED)
+def names_are_valid_and_match(context: CheckContext) -> Iterator[Finding]:
+    from packaging.utils import InvalidName, canonicalize_name
+
+    reported: set[str] = set()
+    for dist in metadata_dists(context):
+        name = raw_metadata(dist).get("name") or ""
+        try:
+            canonical = canonicalize_name(name, validate=True)
+        except InvalidName:
+            if name not in reported:
+                reported.add(name)
+                yield NAME_INVALID.at(f"{name!r} is not a valid project name", **where(context, name, "name", dist))
+            continue
+        yield from _filename_findings(context, dist, canonical)
 
 
-def render_problems(description: str, content_type: str) -> list[tuple[int | None, str]] | None:
-    """None when it renders; else (line in the description, message) pairs."""
-    from readme_renderer import markdown, rst, txt
+def _filename_findings(context: CheckContext, dist: Distribution, canonical: str) -> Iterator[Finding]:
+    from packaging.utils import (InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename,
+                                 parse_wheel_filename)
+    from packaging.version import InvalidVersion, Version
 
-    kind, params = _content_type(content_type)
-    renderer = {"text/x-rst": rst, "text/markdown": markdown, "text/plain": txt}.get(kind, rst)
-    stream = io.StringIO()
-    if renderer.render(description, stream=stream, **params) is not None:  # type: ignore[attr-defined]
-        return None
-    problems: list[tuple[int | None, str]] = []
-    for line in stream.getvalue().splitlines():
-        match = _RST_PROBLEM.match(line.strip())
-        if match and int(match.group(3)) >= 2:
-            problems.append((int(match.group(1)), match.group(4)))
-    return problems or [(None, stream.getvalue().strip() or "the markup is invalid")]
+    raw = raw_metadata(dist)
+    try:
+        version: Version | None = Version(raw.get("version") or "")
+    except InvalidVersion:
+        version = None  # M011 reports it
+    try:
+        if dist.kind == "sdist":
+            file_name, file_version = parse_sdist_filename(dist.filename)
+        else:
+            file_name, file_version, _build, _tags = parse_wheel_filename(dist.filename)
+    except (InvalidSdistFilename, InvalidWheelFilename, InvalidVersion) as error:
+        yield FILENAME_MISMATCH.at(f"{dist.filename}: the file name cannot be parsed ({error})", artifact=dist.filename)
+        return
+    if file_name != canonical or (version is not None and file_version != version):
+        yield FILENAME_MISMATCH.at(
+            f"{dist.filename} names {file_name} {file_version}, but its metadata says {raw.get('name')} "
+            f"{raw.get('version')}", artifact=dist.filename, member=dist.metadata_path,
+        )
+        return
+    if version is None:
+        return
+    stem = f"{canonical.replace('-', '_')}-{version}"
+    expected = f"{stem}.tar.gz" if dist.kind == "sdist" else f"{stem}-{_wheel_tail(dist.filename)}"
+    if dist.filename != expected:
+        backend = context.sources.find_key({"pyproject.toml": ["build-system.requires"]}) if context.sources else None
+        yield FILENAME_NOT_NORMALIZED.at(
+            f"{dist.filename} is not normalised: expected {expected}", artifact=dist.filename, **at(backend),
+        )
 
 
-def readme_location(dist: Distribution, description: str) -> tuple[str, int] | None:
-    """The README file in the sdist whose text holds the description, and the line it starts at."""
-    first = next((line for line in description.splitlines() if line.strip()), None)
-    if first is None:
-        return None
-    candidates = sorted(
-        (path for path in dist.contents if path.lower().startswith("readme") and "/" not in path),
-        key=lambda path: (not path.lower().startswith("readme."), path),
-    )
-    for path in candidates:
-        text = dist.contents[path].decode("utf-8", "replace")
-        for number, line in enumerate(text.splitlines(), start=1):
-            if line.rstrip() == first.rstrip():
-                leading_blank = len(description.splitlines()) and next(
-                    index for index, line in enumerate(description.splitlines()) if line.strip()
-                )
-                return path, number - leading_blank
+def _wheel_tail(filename: str) -> str:
+    """The `[build-]python-abi-platform.whl` part of a wheel file name."""
+    parts = filename.removesuffix(".whl").split("-")
+    return "-".join(parts[2:]) + ".whl"
+
+
+def releasing(context: CheckContext) -> bool:
+    """A release build: `releasing` when set, else whenever the commit carries a release tag."""
+    chosen = context.options.releasing
+    return chosen if chosen is not None else context.release.tag is not None
+
+
+@check(VERSION_INVALID, VERSION_PLACEHOLDER, VERSION_LOCAL, VERSION_DEV_RELEASE)
+def version_is_releasable(context: CheckContext) -> Iterator[Finding]:
+    from packaging.version import InvalidVersion, Version
+
+    seen: set[str] = set()
+    for dist in metadata_dists(context):
+        text = raw_metadata(dist).get("version") or ""
+        if text in seen:
+            continue  # the sdist and the wheel carry the same version: one finding, not two
+        seen.add(text)
+        place = where(context, text, "version", dist)
+        try:
+            version = Version(text)
+        except InvalidVersion:
+            yield VERSION_INVALID.at(f"{text!r} is not a valid PEP 440 version", **place)
+            continue
+        if version == Version("0"):
+            yield VERSION_PLACEHOLDER.at(
+                f"the version is {text}: the project's version was not found by the build", **place,
+            )
+        if version.local is not None:
+            yield VERSION_LOCAL.at(
+                f"the version {text} has the local part +{version.local}, which the index refuses", **place,
+            )
+        if version.is_devrelease and releasing(context):
+            because = f"the tag {context.release.tag}" if context.release.tag else "`releasing = true`"
+            yield VERSION_DEV_RELEASE.at(f"{text} is a development version, released from {because}", **place)
+
+
+def _url_problem(label: str | None, url: str) -> str | None:
+    from urllib.parse import urlsplit
+
+    if label is not None and not label.strip():
+        return "has no label"
+    if label is not None and len(label) > 32:
+        return f"has a label longer than 32 characters ({label!r})"
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return f"has an unparsable URL {url!r}"
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"URL {url!r} is not absolute http(s)" if parts.scheme else f"URL {url!r} has no scheme (https://…)"
+    if not parts.hostname:
+        return f"URL {url!r} has no host"
+    if any(character.isspace() for character in url.strip()):
+        return f"URL {url!r} contains white space"
     return None
 
 
-@check(README_RENDER, README_CONTENT_TYPE, README_MISSING)
-def readme_renders(context: CheckContext) -> Iterator[Finding]:
-    seen: set[tuple[str, str]] = set()
-    for dist in context.distributions:
-        meta = dist.metadata
-        if meta is None:
-            continue
-        description = meta.description or ""
-        content_type = meta.description_content_type
-        if (description, content_type or "") in seen:
-            continue  # the sdist and wheel carry the same text: one finding, not two
-        seen.add((description, content_type or ""))
-        readme_file = None
-        if context.sdist is not None:
-            located = readme_location(context.sdist, description)
-            readme_file = located
-        if not description.strip() or description.strip() == "UNKNOWN":
-            anywhere = context.sources.find_any_file() if context.sources else None
-            yield README_MISSING.at(
-                f"{dist.filename} has no long description", artifact=dist.filename, **_at(anywhere),  # type: ignore[arg-type]
-            )
-            continue
-        if not content_type:
-            yield README_CONTENT_TYPE.at(
-                f"{dist.filename}: Description-Content-Type is missing, so the index renders the README as "
-                "reStructuredText", artifact=dist.filename,
-                file=readme_file[0] if readme_file else None,
-            )
-        problems = render_problems(description, content_type or "text/x-rst")
-        for line, message in problems or ():
-            if readme_file and line is not None:
-                yield README_RENDER.at(
-                    f"the README does not render on the index: {message}",
-                    file=readme_file[0], line=readme_file[1] + line - 1, artifact=dist.filename,
-                )
-            else:
-                yield README_RENDER.at(
-                    f"the long description does not render on the index"
-                    + (f" (line {line} of the description)" if line else "") + f": {message}",
-                    artifact=dist.filename, file=readme_file[0] if readme_file else None,
-                )
-
-
-@check(UNKNOWN_CLASSIFIER)
-def classifiers_are_known(context: CheckContext) -> Iterator[Finding]:
-    from trove_classifiers import classifiers as known, deprecated_classifiers
-
-    reported: set[str] = set()
-    for dist in context.distributions:
-        for classifier in (dist.metadata.classifiers if dist.metadata else ()) or ():
-            if classifier in known or classifier in reported or classifier.startswith("Private ::"):
+@check(PROJECT_URL_MALFORMED)
+def project_urls_are_well_formed(context: CheckContext) -> Iterator[Finding]:
+    reported: set[tuple[str | None, str]] = set()
+    for dist in metadata_dists(context):
+        raw = raw_metadata(dist)
+        entries: list[tuple[str | None, str, str]] = [
+            (label, url, "project_urls") for label, url in (raw.get("project_urls") or {}).items()
+        ]
+        for field in ("home_page", "download_url"):
+            if raw.get(field):
+                entries.append((None, raw[field], field))
+        for label, url, field in entries:
+            problem = _url_problem(label, url)
+            if problem is None or (label, url) in reported:
                 continue
-            reported.add(classifier)
-            if classifier in deprecated_classifiers:
-                replacement = ", ".join(deprecated_classifiers[classifier]) or "nothing (remove it)"
-                hint = f"Deprecated; replace with: {replacement}"
-                message = f"deprecated classifier {classifier!r} is refused by the index"
-            else:
-                close = difflib.get_close_matches(classifier, known, n=1, cutoff=0.75)
-                hint = f"Did you mean {close[0]!r}?" if close else UNKNOWN_CLASSIFIER.fix
-                message = f"unknown classifier {classifier!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
-            yield UNKNOWN_CLASSIFIER.at(
-                message, artifact=dist.filename, hint=hint, **_at(_where(context, classifier)),  # type: ignore[arg-type]
+            reported.add((label, url))
+            title = f"Project-URL {label!r}" if label is not None else field.replace("_", "-").title()
+            location = locate(context, url, field if field != "download_url" else None)
+            yield PROJECT_URL_MALFORMED.at(
+                f"{title} {problem}", artifact=dist.filename, **at(location),
+                **({} if location else {"member": dist.metadata_path}),
             )

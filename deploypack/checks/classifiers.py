@@ -1,0 +1,165 @@
+"""Trove classifiers: known to the index, not private, consistent with the licence and Requires-Python.
+
+The classifier list is trove-classifiers' (the index's own package). Each finding points at the line
+that declares the classifier in pyproject.toml, setup.cfg or setup.py.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+
+from deploypack.checks import CheckContext, check
+from deploypack.checks.metadata_fields import metadata_dists, raw_metadata, where
+from deploypack.distributions import Distribution
+from deploypack.findings import Finding, Severity
+from deploypack.rules import rule
+
+UNKNOWN_CLASSIFIER = rule(
+    "M005", "unknown-classifier", Severity.ERROR, "a classifier is not a known trove classifier",
+    why="The index refuses an upload with a classifier that is not in the trove classifier list; "
+    "the release then fails at the last step, in public.",
+    fix="Use the exact spelling from https://pypi.org/classifiers/ (a close match is suggested).",
+)
+PRIVATE_CLASSIFIER = rule(
+    "M016", "private-classifier", Severity.ERROR, "a `Private ::` classifier blocks the upload",
+    why="The index refuses every upload carrying a classifier that starts with `Private ::`: projects add "
+    "one on purpose so that they can never be published by accident.",
+    fix="If this release is meant for the public index, remove the classifier; otherwise publish to a "
+    "private index and ignore this code there (`ignore = [\"M016\"]`).",
+)
+LICENSE_CLASSIFIER_WITH_EXPRESSION = rule(
+    "M017", "license-classifier-with-expression", Severity.WARNING,
+    "a `License ::` classifier is declared beside a License-Expression",
+    why="PEP 639 deprecates licence classifiers: with a License-Expression they are redundant at best and "
+    "contradict it at worst; build backends are allowed to refuse the combination (setuptools does).",
+    fix="Remove the `License ::` classifiers; the `license` expression says it precisely.",
+)
+PYTHON_CLASSIFIER_INCONSISTENT = rule(
+    "M018", "python-classifier-inconsistent", Severity.WARNING,
+    "a `Programming Language :: Python` classifier contradicts Requires-Python",
+    why="The classifier announces support for a Python version that Requires-Python excludes (or the "
+    "reverse): one of the two is stale, and users on that version are told two different things.",
+    fix="Remove the classifier, or widen `requires-python` if that version is really supported.",
+)
+
+_PYTHON_VERSION = re.compile(r"^Programming Language :: Python :: (\d+)(?:\.(\d+))?( :: Only)?$")
+
+
+def _normalised(classifier: str) -> str:
+    return " :: ".join(" ".join(part.split()).casefold() for part in classifier.split("::"))
+
+
+def suggest(classifier: str, known: frozenset[str] | set[str]) -> str | None:
+    """The classifier most likely meant: same words ignoring case and spacing, else the closest in its
+    own category, else the closest overall."""
+    wanted = _normalised(classifier)
+    for candidate in known:
+        if _normalised(candidate) == wanted:
+            return candidate
+    parts = [part.strip() for part in classifier.split("::")]
+    for depth in range(len(parts) - 1, 0, -1):
+        prefix = " :: ".join(parts[:depth]) + " :: "
+        siblings = [candidate for candidate in known if candidate.startswith(prefix)]
+        if siblings:
+            close = difflib.get_close_matches(classifier, siblings, n=1, cutoff=0.6)
+            if close:
+                return close[0]
+            break
+    close = difflib.get_close_matches(classifier, sorted(known), n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def _classifiers(context: CheckContext) -> Iterator[tuple[Distribution, str]]:
+    """Each classifier once, with the first archive declaring it."""
+    seen: set[str] = set()
+    for dist in metadata_dists(context):
+        for classifier in raw_metadata(dist).get("classifiers") or ():
+            if classifier not in seen:
+                seen.add(classifier)
+                yield dist, classifier
+
+
+@check(UNKNOWN_CLASSIFIER, PRIVATE_CLASSIFIER)
+def classifiers_are_known(context: CheckContext) -> Iterator[Finding]:
+    from trove_classifiers import classifiers as known, deprecated_classifiers
+
+    for dist, classifier in _classifiers(context):
+        if classifier in known:
+            continue
+        place = where(context, classifier, "classifiers", dist)
+        if classifier.startswith("Private ::"):
+            yield PRIVATE_CLASSIFIER.at(f"the classifier {classifier!r} makes the index refuse the upload", **place)
+            continue
+        if classifier in deprecated_classifiers:
+            replacement = ", ".join(repr(c) for c in deprecated_classifiers[classifier]) or "nothing (remove it)"
+            yield UNKNOWN_CLASSIFIER.at(
+                f"deprecated classifier {classifier!r} is refused by the index",
+                hint=f"Deprecated; replace with: {replacement}", **place,
+            )
+            continue
+        close = suggest(classifier, known)
+        yield UNKNOWN_CLASSIFIER.at(
+            f"unknown classifier {classifier!r}" + (f" (did you mean {close!r}?)" if close else ""),
+            hint=f"Did you mean {close!r}?" if close else UNKNOWN_CLASSIFIER.fix, **place,
+        )
+
+
+@check(LICENSE_CLASSIFIER_WITH_EXPRESSION)
+def no_license_classifier_with_expression(context: CheckContext) -> Iterator[Finding]:
+    expressions = {raw_metadata(dist).get("license_expression") for dist in metadata_dists(context)} - {None}
+    if not expressions:
+        return
+    expression = sorted(expressions)[0]
+    for dist, classifier in _classifiers(context):
+        if classifier.startswith("License ::"):
+            yield LICENSE_CLASSIFIER_WITH_EXPRESSION.at(
+                f"the classifier {classifier!r} is deprecated beside License-Expression {expression!r}",
+                **where(context, classifier, "classifiers", dist),
+            )
+
+
+def admits(requires_python: object, major: int, minor: int | None) -> bool:
+    """Whether some release of Python major(.minor) satisfies the specifier set."""
+    from packaging.version import Version
+
+    minors = range(0, 40) if minor is None else (minor,)
+    return any(
+        requires_python.contains(Version(f"{major}.{m}.{micro}"), prereleases=True)  # type: ignore[attr-defined]
+        for m in minors for micro in (0, 1, 2, 5, 10, 20, 50)
+    )
+
+
+@check(PYTHON_CLASSIFIER_INCONSISTENT)
+def python_classifiers_match_requires_python(context: CheckContext) -> Iterator[Finding]:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    dists = list(metadata_dists(context))
+    declared = next((raw_metadata(d).get("requires_python") for d in dists if raw_metadata(d).get("requires_python")),
+                    None)
+    if not declared:
+        return
+    try:
+        requires_python = SpecifierSet(declared)
+    except InvalidSpecifier:
+        return  # M002 reports it
+    for dist, classifier in _classifiers(context):
+        match = _PYTHON_VERSION.match(classifier)
+        if not match:
+            continue
+        major, minor, only = int(match.group(1)), match.group(2), bool(match.group(3))
+        if only:
+            # `3 :: Only` means "not Python 2" (and the reverse); a future Python 4 is no contradiction
+            others = [other for other in {2: [3], 3: [2]}.get(major, []) if admits(requires_python, other, None)]
+            if others:
+                yield PYTHON_CLASSIFIER_INCONSISTENT.at(
+                    f"{classifier!r} says Python {major} only, but Requires-Python {declared!r} admits Python "
+                    f"{others[0]}", **where(context, classifier, "classifiers", dist),
+                )
+        elif not admits(requires_python, major, int(minor) if minor else None):
+            version = f"{major}.{minor}" if minor else str(major)
+            yield PYTHON_CLASSIFIER_INCONSISTENT.at(
+                f"{classifier!r} announces Python {version}, which Requires-Python {declared!r} excludes",
+                **where(context, classifier, "classifiers", dist),
+            )
