@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -52,13 +53,16 @@ def annotation(
 ) -> str:
     if level not in ANNOTATION_LEVELS:
         raise ValueError(f"annotation level must be one of {ANNOTATION_LEVELS}")
+    if file and file.startswith("="):
+        file = "./" + file  # the runner drops `=` at the start of a property value
+    # The runner trims the properties as a whole: a code (the title) goes last, not a file name.
     properties = {
-        "title": title,
         "file": file,
         "line": line,
-        "endLine": end_line if line is not None else None,
+        "endLine": (end_line or line) if line is not None else None,
         "col": col if line is not None else None,
         "endColumn": end_column if line is not None and col is not None else None,
+        "title": title,
     }
     if len(message) > ANNOTATION_MESSAGE_LIMIT:
         message = message[: ANNOTATION_MESSAGE_LIMIT - 1] + "…"
@@ -81,8 +85,76 @@ def commands_stopped(stream: TextIO, token: str | None = None) -> Iterator[str]:
 
 
 def write_untrusted(stream: TextIO, text: str) -> None:
-    with commands_stopped(stream):
+    token = new_token()
+    while token.lower() in text.lower():  # the text must not be able to resume processing
+        token = new_token()
+    with commands_stopped(stream, token):
         stream.write(text if text.endswith("\n") else text + "\n")
+
+
+def could_be_command(text: str) -> bool:
+    """Whether the runner might read any line of `text` as a command (conservatively).
+
+    The runner reads `::` at the start of a line (after white space) and the legacy `##[`
+    anywhere in a line; a CR alone also ends a line. Text without either is inert.
+    """
+    return "::" in text or "##[" in text
+
+
+_WORD_JOINER = "\u2060"  # invisible, and not white space to the runner (.NET char.IsWhiteSpace)
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
+
+def neutralise(text: str) -> str:
+    """The same text as a reader sees it, but no line of it is a workflow command.
+
+    A line is a command when it starts with `::` (after white space) or holds `##[`: such a line
+    gets an invisible word joiner in front, and `##[` one inside. No state is involved, unlike
+    stop-commands, so this is safe on a second stream (stderr) that the runner reads concurrently.
+    """
+    out = []
+    for line in _LINES.findall(text):
+        if could_be_command(line):
+            line = _WORD_JOINER + line.replace("##[", "##" + _WORD_JOINER + "[")
+        out.append(line)
+    return "".join(out)
+
+
+class GuardedWriter:
+    """A text stream for messages that may quote untrusted text (errors, progress) under Actions.
+
+    Text is passed on by whole lines (a command cannot hide across two writes), each neutralised.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        cut = max(self._pending.rfind("\n"), self._pending.rfind("\r"))
+        if cut >= 0:
+            ready, self._pending = self._pending[: cut + 1], self._pending[cut + 1 :]
+            self.stream.write(neutralise(ready))
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            pending, self._pending = self._pending, ""
+            self.stream.write(neutralise(pending) + "\n")
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+
+def inert_json(text: str) -> str:
+    """JSON text that the runner cannot read as a command, with the same value.
+
+    Indented JSON never starts a line with `::`; the legacy `##[` can only occur inside a
+    string, where `[` may be written as its escape.
+    """
+    return text.replace("##[", "##\\u005b")
 
 
 def add_mask(value: str) -> str:

@@ -44,6 +44,8 @@ def _add_report_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json", "github"),
                         help="output format (default: github when GITHUB_ACTIONS=true, else text)")
     parser.add_argument("--report", type=Path, metavar="FILE", help="also write the JSON report to FILE")
+    parser.add_argument("--sarif", type=Path, metavar="FILE",
+                        help="also write the findings as SARIF 2.1.0 to FILE (for GitHub code scanning)")
     parser.add_argument("--strict", action="store_true", default=None, help="warnings fail the run too")
     parser.add_argument("--select", metavar="CODES", help="only these finding codes or prefixes (comma-separated)")
     parser.add_argument("--ignore", metavar="CODES", help="skip these finding codes or prefixes (comma-separated)")
@@ -94,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_OPTION_FLAGS = ("outdir", "format", "report", "strict", "isolation", "installer", "select", "ignore",
+_OPTION_FLAGS = ("outdir", "format", "report", "sarif", "strict", "isolation", "installer", "select", "ignore",
                  "severity", "clean", "timeout", "artifacts", "reproducible")
 
 
@@ -133,14 +135,25 @@ def emit_report(report: Any, options: Any, environ: Mapping[str, str], stdout: T
     from deploypack.report import render_json, write_atomic
     from deploypack.reporters import github, text
 
+    from deploypack import actions_core
+    from deploypack.reporters import sarif
+
     if options.report is not None:
         write_atomic(options.report, render_json(report))
+    prefix = _repository_prefix(options.project_dir, environ)
+    sarif_path = getattr(options, "sarif", None)
+    if sarif_path is not None:
+        write_atomic(sarif_path, sarif.render(report, prefix, options.project_dir, _workspace(environ)))
+    under_actions = environ.get("GITHUB_ACTIONS") == "true"  # the runner reads stdout for commands
     if options.format == "json":
-        stdout.write(render_json(report))
+        stdout.write(actions_core.inert_json(render_json(report)) if under_actions else render_json(report))
     elif options.format == "github":
-        prefix = _repository_prefix(options.project_dir, environ)
         log_text = _read_log(report.log_path)
-        github.emit(report, stdout, environ, prefix, log_text)
+        github.emit(report, stdout, environ, prefix, log_text,
+                    report_path=str(options.report) if options.report is not None else None,
+                    sarif_path=str(sarif_path) if sarif_path is not None else None)
+    elif under_actions:
+        actions_core.write_untrusted(stdout, text.render(report, colour=False))
     else:
         stdout.write(text.render(report, colour=text.use_colour(stdout.isatty(), environ)))
 
@@ -154,9 +167,13 @@ def _read_log(path: str | None) -> str | None:
         return None
 
 
+def _workspace(environ: Mapping[str, str]) -> Path:
+    return Path(environ.get("GITHUB_WORKSPACE") or os.getcwd()).resolve()
+
+
 def _repository_prefix(project_dir: Path, environ: Mapping[str, str]) -> str:
     """The project's path inside the repository, so annotations land on the right file."""
-    workspace = Path(environ.get("GITHUB_WORKSPACE") or os.getcwd()).resolve()
+    workspace = _workspace(environ)
     try:
         return project_dir.resolve().relative_to(workspace).as_posix()
     except ValueError:
@@ -201,6 +218,11 @@ def main(
     environ = dict(os.environ) if environ is None else environ
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
+    if environ.get("GITHUB_ACTIONS") == "true":
+        from deploypack.actions_core import GuardedWriter
+
+        # Error messages and progress may quote project text: the runner must not act on it.
+        stderr = GuardedWriter(stderr)  # type: ignore[assignment]
     previous: Callable[..., Any] | int | None = None
     try:
         previous = signal.signal(signal.SIGTERM, _raise_on_sigterm)
@@ -232,5 +254,6 @@ def main(
         )
         return int(ExitCode.INTERNAL)
     finally:
+        stderr.flush()
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

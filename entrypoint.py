@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""The GitHub Action's entrypoint: the container's only process.
+
+The runner starts the image with the workspace mounted at /github/workspace (also the working
+directory), the runner's home at /github/home, the file commands under /github/file_commands,
+and each input as `INPUT_NAME`. This script makes the container behave like the runner's own
+machine for a build — HOME and caches under /github/home, the workspace a git safe.directory
+(the checkout belongs to another user, and setuptools-scm / hatch-vcs need git to read the
+version) — then masks secret inputs and runs `deploypack build --format github`.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, MutableMapping
+from pathlib import Path
+from typing import TextIO
+
+from deploypack import actions_core
+from deploypack.action_inputs import from_environment
+from deploypack.cli import main as cli_main
+from deploypack.errors import DeploypackError
+
+RUNNER_WORKSPACE = "/github/workspace"
+RUNNER_HOME = "/github/home"
+
+
+def prepare_environment(environ: MutableMapping[str, str]) -> Path:
+    """HOME and caches under the runner's home when it is mounted; returns the workspace."""
+    home = Path(environ.get("DEPLOYPACK_ACTION_HOME", RUNNER_HOME))
+    if home.is_dir():
+        environ["HOME"] = str(home)
+        cache = home / ".cache"
+        environ.setdefault("XDG_CACHE_HOME", str(cache))
+        environ.setdefault("PIP_CACHE_DIR", str(cache / "pip"))
+        environ.setdefault("UV_CACHE_DIR", str(cache / "uv"))
+    environ.setdefault("GITHUB_ACTIONS", "true")
+    workspace = Path(environ.get("GITHUB_WORKSPACE") or RUNNER_WORKSPACE)
+    if not workspace.is_dir():
+        workspace = Path.cwd()
+    environ["GITHUB_WORKSPACE"] = str(workspace)
+    return workspace
+
+
+def mark_safe_directory(workspace: Path, environ: Mapping[str, str]) -> None:
+    """`git config --global --add safe.directory WORKSPACE`, once (the home is kept across steps)."""
+    git = ["git", "config", "--global"]
+    try:
+        known = subprocess.run([*git, "--get-all", "safe.directory"], capture_output=True, text=True,
+                               env=dict(environ), check=False, timeout=30).stdout.splitlines()
+        if str(workspace) not in known:
+            subprocess.run([*git, "--add", "safe.directory", str(workspace)], capture_output=True,
+                           env=dict(environ), check=False, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        pass  # no git: the build can still run; a git-derived version will say what is missing
+
+
+def run(environ: MutableMapping[str, str], stdout: TextIO, stderr: TextIO) -> int:
+    workspace = prepare_environment(environ)
+    mark_safe_directory(workspace, environ)
+    os.chdir(workspace)
+    try:
+        invocation = from_environment(environ)
+    except DeploypackError as error:
+        stdout.write(actions_core.annotation("error", error.message + (f"\n{error.hint}" if error.hint else ""),
+                                             title="deploypack: bad input") + "\n")
+        return int(error.exit_code)
+    for secret in invocation.masks:
+        stdout.write(actions_core.add_mask(secret) + "\n")
+    stdout.flush()
+    return cli_main(invocation.argv, environ, stdout, stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(run(os.environ, sys.stdout, sys.stderr))
