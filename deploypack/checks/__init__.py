@@ -94,6 +94,10 @@ def _load_check_modules() -> None:
     from deploypack.checks import requirements  # noqa: F401
     from deploypack.checks import consistency  # noqa: F401
     from deploypack.checks import release  # noqa: F401
+    from deploypack.checks import layout  # noqa: F401
+    from deploypack.checks import wheel  # noqa: F401
+    from deploypack.checks import sdist  # noqa: F401
+    from deploypack.checks import hygiene  # noqa: F401
 
 
 class Selection(Protocol):

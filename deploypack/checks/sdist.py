@@ -1,0 +1,196 @@
+"""sdist contents: its layout, what it needs to build, the files its configuration names, and
+files of the project that git tracks but the sdist left out."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import posixpath
+import tomllib
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from deploypack.checks import CheckContext, check
+from deploypack.checks.layout import NOT_PACKAGES, cfg_list, cfg_sections, toml_table
+from deploypack.checks.wheel import listing, top_level_names
+from deploypack.distributions import Distribution
+from deploypack.findings import Finding, Severity
+from deploypack.rules import rule
+from deploypack.sources import toml_key_line
+
+SDIST_LAYOUT = rule(
+    "S001", "sdist-layout", Severity.ERROR, "the sdist is not one `{name}-{version}/` directory",
+    why="The sdist format requires every member under a single top-level directory named like the "
+    "file; installers and the index unpack it expecting exactly that.",
+    fix="Build the sdist with the PEP 517 backend (`python -m build --sdist`); do not re-pack it by hand.",
+)
+BUILD_CONFIG_MISSING = rule(
+    "S002", "build-config-missing", Severity.ERROR, "the sdist has neither pyproject.toml nor setup.py",
+    why="Without them no installer can build a wheel from the sdist: every platform without a "
+    "matching wheel fails to install.",
+    fix="Include pyproject.toml (and setup.py if the project has one) in the sdist; check "
+    "MANIFEST.in or the backend's sdist include/exclude settings.",
+)
+DECLARED_FILE_MISSING = rule(
+    "S003", "declared-file-not-in-sdist", Severity.ERROR,
+    "a README or license file named by the configuration is not in the sdist",
+    why="Building a wheel from the sdist reads these files: the build fails for everyone installing "
+    "from source, or the wheel silently ships without its license.",
+    fix="Include the file in the sdist (MANIFEST.in `include`, the backend's sdist include), or "
+    "correct the name in the configuration line given.",
+)
+TRACKED_NOT_IN_SDIST = rule(
+    "S004", "tracked-file-not-in-sdist", Severity.WARNING, "files tracked by git are not in the sdist",
+    why="The sdist is the source release: distributions, auditors and anyone building from source "
+    "get only what it holds. A package data file, license or README left out of it is missing "
+    "there, even when the wheel built on this machine happens to be complete.",
+    fix="Include the files (MANIFEST.in `include`/`graft`, hatch `[tool.hatch.build.targets.sdist]`, "
+    "flit `[tool.flit.sdist] include`), or exclude them explicitly if they are development-only.",
+)
+
+# Development-only files and directories that sdists commonly leave out (matched case-insensitively,
+# against the top-level entry); hidden files and directories (`.github/`, `.gitignore`…) are always left out.
+COMMONLY_OMITTED = (
+    "tox.ini", "noxfile.py", "makefile", "justfile", "tasks.py", "*.lock", "pipfile", "requirements*.txt",
+    "requirements", "environment.yml", "environment.yaml", "codecov.yml", "codecov.yaml", "azure-pipelines.yml",
+    "appveyor.yml", "jenkinsfile", "renovate.json", "dependabot.yml", "netlify.toml", "readthedocs.yml",
+    "mkdocs.yml", "dockerfile", "docker-compose.y*ml", "gruntfile.js", "package.json", "package-lock.json",
+    "code_of_conduct*", "contributing*", "security*", "codeowners", "funding.yml", "citation.cff", "ruff.toml",
+    "mypy.ini", "*.ipynb", "ci", "bin", "scripts", "tools", "dev", "benchmarks", "bench", "asv_bench",
+    "js_tests", "node_modules", "changelog.d", "changes.d", "newsfragments", "news",
+)
+# Top-level files whose absence from the source release matters to its users.
+IMPORTANT_FILES = ("licen[cs]e*", "copying*", "notice*", "authors*", "readme*", "patents*")
+
+
+def _stem(filename: str) -> str:
+    for suffix in (".tar.gz", ".tgz", ".tar"):
+        if filename.endswith(suffix):
+            return filename[: -len(suffix)]
+    return filename
+
+
+@check(SDIST_LAYOUT, BUILD_CONFIG_MISSING)
+def sdist_is_buildable(context: CheckContext) -> Iterator[Finding]:
+    sdist = context.sdist
+    if sdist is None:
+        return
+    expected = _stem(sdist.filename)
+    tops = {member.name.split("/", 1)[0] for member in sdist.members}
+    stray = sorted(tops - {expected})
+    if stray:
+        yield SDIST_LAYOUT.at(
+            f"{sdist.filename}: members outside {expected}/: {listing(stray)}",
+            artifact=sdist.filename, member=stray[0],
+        )
+    if sdist.member("pyproject.toml") is None and sdist.member("setup.py") is None:
+        yield BUILD_CONFIG_MISSING.at(f"{sdist.filename} has no pyproject.toml and no setup.py at its root",
+                                      artifact=sdist.filename)
+
+
+# --- files the configuration names --------------------------------------------------------------
+
+def _declared_files(texts: Mapping[str, str]) -> Iterator[tuple[str, str, str, str]]:
+    """(file named, config file, table, key) for the README and license files the configuration names."""
+    if "pyproject.toml" in texts:
+        try:
+            pyproject: Mapping[str, Any] = tomllib.loads(texts["pyproject.toml"])
+        except tomllib.TOMLDecodeError:
+            pyproject = {}
+        project = toml_table(pyproject, "project")
+        readme = project.get("readme")
+        if isinstance(readme, str):
+            yield readme, "pyproject.toml", "project", "readme"
+        elif isinstance(readme, Mapping) and isinstance(readme.get("file"), str):
+            yield readme["file"], "pyproject.toml", "project", "readme"
+        license_ = project.get("license")
+        if isinstance(license_, Mapping) and isinstance(license_.get("file"), str):
+            yield license_["file"], "pyproject.toml", "project", "license"
+        for pattern in project.get("license-files") or []:
+            if isinstance(pattern, str) and not any(c in pattern for c in "*?["):
+                yield pattern, "pyproject.toml", "project", "license-files"
+    if "setup.cfg" in texts:
+        metadata = cfg_sections(texts["setup.cfg"]).get("metadata", {})
+        description = metadata.get("long_description", "")
+        if description.startswith("file:"):
+            for name in cfg_list(description.removeprefix("file:")):
+                yield name, "setup.cfg", "metadata", "long_description"
+        for key in ("license_file", "license_files"):
+            for name in cfg_list(metadata.get(key, "")):
+                if not any(c in name for c in "*?["):
+                    yield name, "setup.cfg", "metadata", key
+
+
+@check(DECLARED_FILE_MISSING)
+def declared_files_in_sdist(context: CheckContext) -> Iterator[Finding]:
+    sdist = context.sdist
+    if sdist is None:
+        return
+    texts = {name: sdist.contents[name].decode("utf-8", "replace")
+             for name in ("pyproject.toml", "setup.cfg") if name in sdist.contents}
+    for named, config, table, key in _declared_files(texts):
+        path = posixpath.normpath(named.strip().replace("\\", "/").removeprefix("./"))
+        if sdist.member(path) is not None:
+            continue
+        line = None
+        if context.sources is not None and context.sources.text(config):
+            line = toml_key_line(context.sources.text(config) or "", table, key)
+        yield DECLARED_FILE_MISSING.at(
+            f"{config} names {named!r} ({key}), but {sdist.filename} does not hold it",
+            file=config if context.sources is not None else None, line=line,
+            artifact=sdist.filename, member=config,
+        )
+
+
+# --- tracked files left out ---------------------------------------------------------------------
+
+def _omitted_on_purpose(path: str) -> bool:
+    parts = path.split("/")
+    if any(part.startswith(".") for part in parts):
+        return True
+    top = parts[0].lower()
+    return any(fnmatch.fnmatchcase(top, pattern) for pattern in COMMONLY_OMITTED)
+
+
+def _matters(path: str, packages: set[str]) -> bool:
+    """A file of an installed package, or a top-level license/README: its absence is a warning."""
+    parts = path.split("/")
+    if len(parts) == 1:
+        return any(fnmatch.fnmatchcase(parts[0].lower(), pattern) for pattern in IMPORTANT_FILES)
+    for index in range(min(len(parts) - 1, 3)):
+        if parts[index] in packages and not any(part.lower() in NOT_PACKAGES for part in parts[:index]):
+            return True
+    return False
+
+
+def _wheel_packages(context: CheckContext) -> set[str]:
+    return {name for wheel in context.wheels for name, (_, package) in top_level_names(wheel).items() if package}
+
+
+def _ancestors(path: str) -> Iterator[str]:
+    while "/" in path:
+        path = path.rsplit("/", 1)[0]
+        yield path
+
+
+@check(TRACKED_NOT_IN_SDIST, needs_source=True)
+def tracked_files_in_sdist(context: CheckContext) -> Iterator[Finding]:
+    sdist = context.sdist
+    if sdist is None or context.git_files is None:
+        return
+    present = {member.path for member in sdist.members}
+    directories = {parent for path in present for parent in _ancestors(path)}
+    missing = [path for path in context.git_files
+               if path not in present and path not in directories and not _omitted_on_purpose(path)]
+    groups: dict[str, list[str]] = {}
+    for path in missing:
+        groups.setdefault(path.split("/", 1)[0], []).append(path)
+    packages = _wheel_packages(context)
+    for files in groups.values():
+        where = files[0] if len(files) == 1 else os.path.commonpath(files)
+        severity = Severity.WARNING if any(_matters(path, packages) for path in files) else Severity.NOTE
+        count = f"{len(files)} file{'s' if len(files) != 1 else ''}"
+        yield TRACKED_NOT_IN_SDIST.at(
+            f"{count} tracked by git {'is' if len(files) == 1 else 'are'} not in {sdist.filename}: {listing(files)}",
+            file=where, artifact=sdist.filename, severity=severity,
+        )

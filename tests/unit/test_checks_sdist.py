@@ -1,0 +1,103 @@
+"""sdist contents checks (S0xx) over real small archives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from deploypack.findings import Severity
+from tests.unit.contents_archives import codes, context, findings, write_sdist, write_wheel
+
+PYPROJECT = '[project]\nname = "demo"\nversion = "1.0"\nreadme = "README.md"\nlicense = {file = "LICENSE"}\n'
+
+
+def test_a_complete_sdist_has_no_finding(tmp_path: Path) -> None:
+    sdist = write_sdist(tmp_path, {"pyproject.toml": PYPROJECT, "README.md": "# demo\n", "LICENSE": "MIT\n",
+                                   "demo/__init__.py": ""})
+    assert findings(context(sdist, git_files=["pyproject.toml", "README.md", "LICENSE", "demo/__init__.py"]), "S") == []
+
+
+def test_members_outside_the_top_directory(tmp_path: Path) -> None:
+    sdist = write_sdist(tmp_path, {"setup.py": ""}, stray={"evil.txt": "x"})
+    (finding,) = findings(context(sdist), "S001")
+    assert finding.member == "evil.txt" and "demo-1.0/" in finding.message
+
+
+def test_top_directory_must_match_the_file_name(tmp_path: Path) -> None:
+    sdist = write_sdist(tmp_path, {"setup.py": ""}, top="demo-0.9")
+    assert codes(findings(context(sdist), "S001")) == ["S001"]
+
+
+def test_no_build_configuration(tmp_path: Path) -> None:
+    sdist = write_sdist(tmp_path, {"demo/__init__.py": "", "setup.cfg": "[metadata]\nname = demo\n"})
+    assert codes(findings(context(sdist), "S002")) == ["S002"]
+
+
+def test_setup_py_alone_is_enough(tmp_path: Path) -> None:
+    sdist = write_sdist(tmp_path, {"setup.py": "from setuptools import setup\nsetup()\n"})
+    assert findings(context(sdist), "S002") == []
+
+
+def test_readme_and_license_named_in_pyproject_but_missing(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(PYPROJECT)
+    sdist = write_sdist(tmp_path, {"pyproject.toml": PYPROJECT})
+    found = findings(context(sdist, project_dir=project), "S003")
+    assert sorted((f.file, f.line, "README.md" in f.message) for f in found) == [
+        ("pyproject.toml", 4, True), ("pyproject.toml", 5, False)]
+
+
+def test_files_named_in_setup_cfg(tmp_path: Path) -> None:
+    cfg = "[metadata]\nname = demo\nlong_description = file: README.rst, CHANGES.rst\nlicense_files = COPYING\n"
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "setup.cfg").write_text(cfg)
+    sdist = write_sdist(tmp_path, {"setup.cfg": cfg, "setup.py": "", "README.rst": "x\n"})
+    found = findings(context(sdist, project_dir=project), "S003")
+    assert sorted((f.file, f.line) for f in found) == [("setup.cfg", 3), ("setup.cfg", 4)]
+    assert any("CHANGES.rst" in f.message for f in found) and any("COPYING" in f.message for f in found)
+
+
+def test_license_globs_are_not_taken_for_names(tmp_path: Path) -> None:
+    text = '[project]\nname = "demo"\nlicense-files = ["LICEN[CS]E*", "licenses/*"]\n'
+    sdist = write_sdist(tmp_path, {"pyproject.toml": text})
+    assert findings(context(sdist), "S003") == []
+
+
+def _tracked(tmp_path: Path, git_files: list[str], in_sdist: dict[str, str]) -> list:
+    project = tmp_path / "project"
+    project.mkdir(exist_ok=True)
+    sdist = write_sdist(tmp_path, in_sdist)
+    wheel = write_wheel(tmp_path, {"demo/__init__.py": ""})
+    return findings(context(sdist, wheel, project_dir=project, git_files=git_files), "S004")
+
+
+def test_package_data_left_out_of_the_sdist_is_a_warning(tmp_path: Path) -> None:
+    git = ["setup.py", "demo/__init__.py", "demo/data/schema.json", "demo/data/extra.json"]
+    (finding,) = _tracked(tmp_path, git, {"setup.py": "", "demo/__init__.py": ""})
+    assert finding.severity == Severity.WARNING
+    assert finding.file == "demo/data"
+    assert "2 files" in finding.message and "demo/data/schema.json" in finding.message
+
+
+def test_license_left_out_is_a_warning_pointing_at_it(tmp_path: Path) -> None:
+    (finding,) = _tracked(tmp_path, ["setup.py", "LICENSE"], {"setup.py": ""})
+    assert (finding.file, finding.severity) == ("LICENSE", Severity.WARNING)
+
+
+def test_docs_left_out_are_a_note(tmp_path: Path) -> None:
+    (finding,) = _tracked(tmp_path, ["setup.py", "docs/index.rst", "docs/conf.py"], {"setup.py": ""})
+    assert (finding.file, finding.severity) == ("docs", Severity.NOTE)
+
+
+def test_development_files_sdists_commonly_omit_are_ignored(tmp_path: Path) -> None:
+    git = ["setup.py", ".github/workflows/ci.yml", ".gitignore", ".pre-commit-config.yaml", "tox.ini",
+           "noxfile.py", "uv.lock", "CONTRIBUTING.md", "requirements-dev.txt", "Makefile", "src/.keep"]
+    assert _tracked(tmp_path, git, {"setup.py": ""}) == []
+
+
+def test_without_git_nothing_is_compared(tmp_path: Path) -> None:
+    sdist = write_sdist(tmp_path, {"setup.py": ""})
+    project = tmp_path / "project"
+    project.mkdir()
+    assert findings(context(sdist, project_dir=project, git_files=None), "S004") == []
