@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--clean", action="store_true", default=None,
                        help="delete files in --outdir that deploypack did not create")
     build.add_argument("--timeout", metavar="SECONDS", help="stop a build that runs longer (default 3600)")
+    _add_gate_options(build)
     build.add_argument("--artifacts", metavar="KINDS",
                        help="deployment artifacts to write: sums,manifest,sbom,provenance, all or none (default all)")
     build.add_argument("--reproducible", action="store_true", default=None,
@@ -90,6 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_check_commands(commands, _add_report_options)
 
+    from deploypack.monorepo_cli import add_commands as add_monorepo_commands
+
+    add_monorepo_commands(commands)
+
     explain = commands.add_parser("explain", help="what a finding code means and how to fix it")
     explain.add_argument("code", nargs="?", help="a code such as M005; without it, list every code")
     explain.set_defaults(handler=_cmd_explain)
@@ -97,11 +102,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 _OPTION_FLAGS = ("outdir", "format", "report", "sarif", "strict", "isolation", "installer", "select", "ignore",
-                 "severity", "clean", "timeout", "artifacts", "reproducible")
+                 "severity", "clean", "timeout", "artifacts", "reproducible",
+                 "gate", "index-url", "offline", "allow-backport")
+
+
+def _add_gate_options(parser: argparse.ArgumentParser) -> None:
+    gate = parser.add_argument_group("release gate (docs/gate.md)")
+    gate.add_argument("--gate", action="store_true", default=None,
+                      help="also check the index (version free and newest), the tag and a clean tree")
+    gate.add_argument("--index-url", metavar="URL",
+                      help="the simple-API index the release goes to (default: the index pip is configured with)")
+    gate.add_argument("--offline", action="store_true", default=None,
+                      help="skip the index checks (a warning finding says so)")
+    gate.add_argument("--allow-backport", action="store_true", default=None,
+                      help="allow a version older than the newest published, if newest of its major.minor series")
 
 
 def command_line_values(args: argparse.Namespace) -> dict[str, Any]:
-    return {name: getattr(args, name, None) for name in _OPTION_FLAGS if getattr(args, name, None) is not None}
+    # option names use `-` (as in [tool.deploypack]); argparse attributes use `_`
+    values = {name: getattr(args, name.replace("-", "_"), None) for name in _OPTION_FLAGS}
+    return {name: value for name, value in values.items() if value is not None}
 
 
 class StderrProgress:

@@ -52,6 +52,11 @@ class Options:
     package_roots: tuple[str, ...] = ()
     releasing: bool | None = None  # None: decide from the git tag
     sarif: Path | None = None
+    gate: bool = False  # the release gate: index, tag, clean tree (deploypack/gate.py)
+    index_url: str | None = None  # None: the index pip is configured with
+    offline: bool = False
+    allow_backport: bool = False
+    packages: tuple[str, ...] = ()  # a monorepo root's package directories or globs (deploypack plan)
 
     def resolved_installer(self) -> str:
         """`auto` picks uv when it is installed: it creates build environments several times faster."""
@@ -170,6 +175,14 @@ def _path(raw: Any) -> Path:
     return Path(str(raw))
 
 
+def _index_url(raw: Any) -> str:
+    """A simple-API base URL, as pip's --index-url takes it."""
+    value = str(raw).strip()
+    if not value.startswith(("http://", "https://", "file://")):
+        raise ValueError(f"expected an http(s):// or file:// URL, got {value!r}")
+    return value
+
+
 # option name -> parser; the names are the `[tool.deploypack]` keys (with `-`), the
 # `DEPLOYPACK_*` variables (upper case, `_`) and the long CLI flags.
 PARSERS: dict[str, Callable[[Any], Any]] = {
@@ -196,9 +209,14 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "package-roots": parse_list,
     "releasing": parse_bool,
     "sarif": _path,
+    "gate": parse_bool,
+    "index-url": _index_url,
+    "offline": parse_bool,
+    "allow-backport": parse_bool,
+    "packages": parse_list,
 }
 # Keys that only make sense per run, not checked into a project's pyproject.toml.
-RUN_ONLY = {"outdir", "format", "report", "sarif", "clean"}
+RUN_ONLY = {"outdir", "format", "report", "sarif", "clean", "offline"}
 
 
 def _field_name(option: str) -> str:

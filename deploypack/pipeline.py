@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from deploypack import gate
 from deploypack import outdir as outdir_module
 from deploypack import reproducible
 from deploypack.artifacts import inputs_for_build, write_artifacts
@@ -137,6 +138,9 @@ def _keep_log(state: RunState, options: Options, destination: Path | None) -> st
 def run_build(options: Options, environ: Mapping[str, str], progress: Progress) -> Report:
     started = time.monotonic()
     outdir_module.check_writable(options.outdir, options.clean)
+    # The gate's clean-tree check looks at the tree before the build writes egg-info and such.
+    tree = gate.tree_state(options.project_dir, gate.ignored_paths(options, (options.report, options.sarif))) \
+        if options.gate else None
     state = RunState()
     name = version = None
     with outdir_module.staging_directory(options.outdir) as staging:
@@ -172,6 +176,14 @@ def run_build(options: Options, environ: Mapping[str, str], progress: Progress) 
         first = next((d for d in dists if d.metadata is not None), None)
         if first is not None:
             name, version = first.metadata.name, first.metadata.version  # type: ignore[union-attr]
+        gate_result = None
+        if tree is not None and name and version:
+            progress("release gate…" if options.offline else "release gate: asking the index…")
+            gate_started = time.monotonic()
+            gate_result = gate.run_gate(options, environ, name, version, context.release, tree,
+                                        result.source_date_epoch)
+            findings += apply_selection(list(gate_result.findings), options)
+            state.timings["gate"] = time.monotonic() - gate_started
         if options.reproducible:
             rebuild_started = time.monotonic()
             findings += apply_selection(reproducible.rebuild_and_compare(
@@ -202,12 +214,12 @@ def run_build(options: Options, environ: Mapping[str, str], progress: Progress) 
         except OSError as error:
             raise EnvironmentProblem(f"cannot write {options.outdir}: {error.strerror or error}") from None
         state.timings["total"] = time.monotonic() - started
-        return Report(
+        return gate.attach(Report(
             ok=ok, exit_code=exit_code, project_name=name, project_version=version,
             project_path=display_path(options.project_dir), artifacts=artifacts, findings=findings,
             timings=state.timings, outdir=display_path(options.outdir), log_path=log_path,
             extra_outputs=written.outputs,
-        )
+        ), gate_result, options.strict)
 
 
 __all__ = ["run_build", "read_distributions", "BuildResult"]

@@ -45,6 +45,7 @@ class Report:
     log_path: str | None = None
     error: str | None = None  # why the run stopped, when it did not get to the end
     extra_outputs: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    gate: Mapping[str, Any] | None = None  # the release gate's verdict, when --gate ran
 
     def counts(self) -> dict[str, int]:
         return count_by_severity(self.findings)
@@ -78,7 +79,7 @@ def finding_to_json(finding: Finding) -> dict[str, Any]:
 
 
 def to_json(report: Report) -> dict[str, Any]:
-    return {
+    data: dict[str, Any] = {
         "schema": SCHEMA,
         "ok": report.ok,
         "exit_code": report.exit_code,
@@ -90,6 +91,9 @@ def to_json(report: Report) -> dict[str, Any]:
         "timings": {key: round(value, 3) for key, value in report.timings.items()},
         "log": report.log_path,
     }
+    if report.gate is not None:
+        data["gate"] = dict(report.gate)
+    return data
 
 
 def render_json(report: Report) -> str:

@@ -65,6 +65,8 @@ def rule(code: str, name: str, severity: Severity, summary: str, *, why: str, fi
 def all_rules() -> dict[str, Rule]:
     """Every rule, loading the modules that declare them."""
     import deploypack.diagnose  # noqa: F401  (declares the build-failure rules)
+    import deploypack.gate  # noqa: F401  (declares the release-gate rules)
+    import deploypack.merge  # noqa: F401  (declares the monorepo merge rules)
     import deploypack.reproducible  # noqa: F401  (declares the reproducibility rules)
     import deploypack.verify  # noqa: F401  (declares the verify rules)
     import deploypack.pipeline  # noqa: F401  (declares the archive rules)
