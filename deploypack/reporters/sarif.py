@@ -9,6 +9,7 @@ placed on the project's build configuration and names the archive member as a lo
 from __future__ import annotations
 
 import json
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,8 @@ def result(finding: Finding, rule_index: int | None, prefix: str, fallback: str 
     location: dict[str, Any] = {}
     file = repository_path(finding.file or fallback, prefix)
     if file:
-        physical: dict[str, Any] = {"artifactLocation": {"uri": _text(file), "uriBaseId": SOURCE_ROOT}}
+        uri = urllib.parse.quote(_text(file), safe="/")  # a URI reference: spaces, `%`, `#` encoded
+        physical: dict[str, Any] = {"artifactLocation": {"uri": uri, "uriBaseId": SOURCE_ROOT}}
         if finding.file and finding.line and finding.line > 0:
             region: dict[str, Any] = {"startLine": finding.line}
             if finding.column and finding.column > 0:
