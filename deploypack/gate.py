@@ -1,10 +1,12 @@
 """The release gate (`deploypack build --gate`): may this build be published, now, from here?
 
 Beyond the checks on what was built, a release must not collide with the index (the version
-is free, and newer than what is there), must come from the right tag (and a pre-release only
-from a pre-release tag), from a clean tree (the sdist may sweep in uncommitted files), with
-SOURCE_DATE_EPOCH taken from the commit. The verdicts are pure functions over values; the
-I/O (git, the index) happens in `tree_state` and `run_gate`.
+is free, and newer than what is there), must come from a tag (a pre-release only from a
+pre-release tag), from a clean tree (the sdist may sweep in uncommitted files), with
+SOURCE_DATE_EPOCH taken from the commit. That the tag names the version built is the release
+check's verdict (R001, deploypack/checks/release.py), which runs in every build: the gate
+does not say it twice. The verdicts are pure functions over values; the I/O (git, the index)
+happens in `tree_state` and `run_gate`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from packaging.version import InvalidVersion, Version
 
 from deploypack import index_client
 from deploypack.checks import ReleaseInfo
+from deploypack.checks.release import tag_version
 from deploypack.findings import Finding, Severity
 from deploypack.report import Report
 from deploypack.rules import rule
@@ -44,44 +47,37 @@ PRERELEASE_WITHOUT_TAG = rule(
     "who pin `--pre` get them, and the number can never be used again.",
     fix="Tag the commit with the pre-release version (e.g. v2.0.0rc1), or set a final version.",
 )
-TAG_MISMATCH = rule(
-    "G004", "tag-does-not-match-version", Severity.ERROR, "the release tag does not match the built version",
-    why="The tag says what is being released; a different version in the metadata means the version was not "
-    "bumped, or the tag points at the wrong commit.",
-    fix="Make the project's version equal to the tag (or move the tag); tag patterns are set with "
-    "`tag-patterns` (default v{version} and {version}).",
-)
 NO_RELEASE_TAG = rule(
-    "G005", "no-release-tag", Severity.WARNING, "the build is not from a release tag",
+    "G004", "no-release-tag", Severity.WARNING, "the build is not from a release tag",
     why="A release that is not tagged cannot be traced back to its source.",
     fix="Release from a tag (push the tag that triggers the workflow, or tag HEAD before building).",
 )
 DIRTY_TREE = rule(
-    "G006", "working-tree-not-clean", Severity.ERROR, "the working tree has uncommitted changes",
+    "G005", "working-tree-not-clean", Severity.ERROR, "the working tree has uncommitted changes",
     why="The sdist is built from the working tree: modified or untracked files can end up in the release "
     "without being in any commit, so the release cannot be reproduced from its tag.",
     fix="Commit, stash or remove the listed files (ignored files are fine), then build again.",
 )
 NOT_A_CHECKOUT = rule(
-    "G007", "not-a-git-checkout", Severity.WARNING, "the project is not in a git checkout",
+    "G006", "not-a-git-checkout", Severity.WARNING, "the project is not in a git checkout",
     why="Without git, deploypack cannot tell whether the tree is clean, which tag is released, or "
     "take SOURCE_DATE_EPOCH from the commit.",
     fix="Build from a git checkout of the release tag.",
 )
 EPOCH_NOT_FROM_COMMIT = rule(
-    "G008", "source-date-epoch-not-from-commit", Severity.WARNING,
+    "G007", "source-date-epoch-not-from-commit", Severity.WARNING,
     "SOURCE_DATE_EPOCH is not the time of the commit being released",
     why="Archives carry timestamps: with SOURCE_DATE_EPOCH equal to the commit time, anyone can rebuild the "
     "same bytes from the tag and verify the release.",
     fix="Leave SOURCE_DATE_EPOCH unset (deploypack takes the commit time) or set it to `git log -1 --format=%ct`.",
 )
 INDEX_NOT_CHECKED = rule(
-    "G009", "index-not-checked", Severity.WARNING, "the index was not consulted (--offline)",
+    "G008", "index-not-checked", Severity.WARNING, "the index was not consulted (--offline)",
     why="Whether the version is free and newest cannot be known without asking the index.",
     fix="Run the gate without --offline before publishing.",
 )
 
-GATE_RULES = (VERSION_TAKEN, VERSION_NOT_NEWEST, PRERELEASE_WITHOUT_TAG, TAG_MISMATCH, NO_RELEASE_TAG,
+GATE_RULES = (VERSION_TAKEN, VERSION_NOT_NEWEST, PRERELEASE_WITHOUT_TAG, NO_RELEASE_TAG,
               DIRTY_TREE, NOT_A_CHECKOUT, EPOCH_NOT_FROM_COMMIT, INDEX_NOT_CHECKED)
 MAX_LISTED = 10
 
@@ -147,31 +143,12 @@ def index_findings(version: Version, page: index_client.ProjectPage, allow_backp
     return []
 
 
-def tag_version(tag: str, patterns: Sequence[str]) -> Version | None:
-    """The version a tag names under one of the patterns (`v{version}`), or None."""
-    for pattern in patterns:
-        prefix, marker, suffix = pattern.partition("{version}")
-        if not marker or not tag.startswith(prefix) or not tag.endswith(suffix):
-            continue
-        core = tag[len(prefix): len(tag) - len(suffix) if suffix else None]
-        try:
-            return Version(core)
-        except InvalidVersion:
-            continue
-    return None
-
-
 def release_findings(version: Version, release: ReleaseInfo, patterns: Sequence[str]) -> list[Finding]:
+    """An untagged release, and a pre-release from anything but a pre-release tag (R001 matches tags)."""
     findings = []
     tagged = tag_version(release.tag, patterns) if release.tag else None
-    if release.tag is None:
-        if not version.is_prerelease:
-            findings.append(NO_RELEASE_TAG.at(f"{version} is built from a commit without a release tag"))
-    elif tagged != version:
-        findings.append(TAG_MISMATCH.at(
-            f"the release tag {release.tag!r} (from {release.tag_source}) does not match the version {version}"
-            + ("" if tagged else f"; it matches none of the tag patterns {', '.join(patterns)}")
-        ))
+    if release.tag is None and not version.is_prerelease:
+        findings.append(NO_RELEASE_TAG.at(f"{version} is built from a commit without a release tag"))
     if version.is_prerelease and (tagged is None or not tagged.is_prerelease):
         where = f"the tag {release.tag!r}" if release.tag else "a commit without a tag"
         findings.append(PRERELEASE_WITHOUT_TAG.at(f"the pre-release {version} is built from {where}"))
