@@ -8,14 +8,20 @@ size, compression ratio) so that a hostile archive cannot exhaust memory or disk
 
 from __future__ import annotations
 
+import bz2
+import collections
 import dataclasses
+import gzip
 import hashlib
+import lzma
 import stat
+import struct
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
+from typing import IO, Literal, cast
 
 import pkginfo
 
@@ -57,6 +63,9 @@ class Member:
     sha256: bytes | None = None  # of the content, for files
     link_target: str | None = None
     compressed_size: int | None = None  # zip only
+    # The stored name is not UTF-8 (tar), or not marked UTF-8 (zip); `name` is then a printable
+    # form with the undecodable bytes escaped.
+    undecodable_name: bool = False
 
     @property
     def is_file(self) -> bool:
@@ -141,13 +150,10 @@ def _parse_metadata(data: bytes) -> pkginfo.Distribution:
     return distribution
 
 
-def _hash_stream(stream: object, budget: list[int]) -> bytes:
+def _hash_stream(stream: IO[bytes], budget: _Budget) -> bytes:
     digest = hashlib.sha256()
-    read = getattr(stream, "read")
-    while chunk := read(_CHUNK):
-        budget[0] -= len(chunk)
-        if budget[0] < 0:
-            raise _LimitExceeded("unpacked size")
+    while chunk := stream.read(_CHUNK):
+        budget.spend(len(chunk))
         digest.update(chunk)
     return digest.digest()
 
@@ -156,92 +162,214 @@ class _LimitExceeded(Exception):
     pass
 
 
+class _Budget:
+    """Bytes a reader may still unpack: the size limit, and the ratio limit relative to the
+    archive's own size (a small archive that inflates enormously is a bomb, whatever its total)."""
+
+    def __init__(self, limits: Limits, archive_size: int) -> None:
+        by_ratio = max(_RATIO_FLOOR, int(limits.max_compression_ratio * archive_size))
+        self.left = min(limits.max_unpacked_size, by_ratio)
+        self.reason = (
+            f"more than {limits.max_unpacked_size} bytes unpacked (max-unpacked-size)"
+            if limits.max_unpacked_size <= by_ratio
+            else f"it inflates more than {limits.max_compression_ratio:g} times its {archive_size}-byte size "
+            "(max-compression-ratio)"
+        )
+
+    def spend(self, size: int) -> None:
+        self.left -= size
+        if self.left < 0:
+            raise _LimitExceeded(self.reason)
+
+
+# Below this many unpacked bytes the ratio limit does not apply: tiny archives of text
+# compress far better than 200:1 and are harmless.
+_RATIO_FLOOR = 1024 * 1024
+# Errors the decompressors and parsers raise on damaged input, beyond their own classes.
+_DAMAGED = (tarfile.TarError, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, zlib.error,
+            lzma.LZMAError, ValueError, NotImplementedError, RuntimeError, struct.error, OverflowError)
+
+
 def _keep(path: str, size: int) -> bool:
     return size <= _KEEP_LIMIT and (path.endswith(_KEEP_SUFFIXES) or path.count("/") == 0)
+
+
+def printable_name(name: str) -> str:
+    """A member name that can be printed and encoded whatever bytes it was made of."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _undecodable(name: str) -> bool:
+    # tarfile decodes names with surrogateescape: undecodable bytes become lone surrogates.
+    return not name.isascii() and any("\udc80" <= char <= "\udcff" for char in name)
+
+
+def _tar_member_type(info: tarfile.TarInfo) -> MemberType:
+    if info.isreg():
+        return "file"
+    if info.isdir():
+        return "dir"
+    if info.issym():
+        return "symlink"
+    if info.islnk():
+        return "hardlink"
+    return "other"  # character or block device, FIFO, or a type tarfile does not know
 
 
 def _read_sdist(path: Path, limits: Limits) -> tuple[list[Member], dict[str, bytes], str | None]:
     members: list[Member] = []
     contents: dict[str, bytes] = {}
-    budget = [limits.max_unpacked_size]
+    budget = _Budget(limits, path.stat().st_size)
     exceeded: str | None = None
     try:
-        with tarfile.open(path, mode="r|*") as archive:
-            for info in archive:
+        with open(path, "rb") as handle:
+            archive, recorder = _open_tar(handle)
+            while (info := archive.next()) is not None:
+                # Stream mode keeps every TarInfo it has read; a tar bomb of millions of empty
+                # members would fill memory with them, and nothing here needs them again.
+                archive.members.clear()  # type: ignore[attr-defined]
                 if len(members) >= limits.max_members:
-                    exceeded = f"more than {limits.max_members} members"
+                    exceeded = f"more than {limits.max_members} members (max-members)"
                     break
-                relative = info.name.split("/", 1)[1] if "/" in info.name else ""
-                member_type: MemberType = (
-                    "file" if info.isreg() else "dir" if info.isdir() else "symlink" if info.issym()
-                    else "hardlink" if info.islnk() else "other"
-                )
+                undecodable = _undecodable(info.name) or _undecodable(info.linkname)
+                name = printable_name(info.name) if undecodable else info.name
+                relative = name.split("/", 1)[1] if "/" in name else ""
+                member_type = _tar_member_type(info)
                 digest = None
-                if member_type == "file":
+                if member_type == "file" and info.size == 0:
+                    digest = _EMPTY_SHA256  # skips the per-member stream set-up: tar bombs are empty files
+                    if _keep(relative, 0):
+                        contents[relative] = b""
+                elif member_type == "file":
                     stream = archive.extractfile(info)
-                    assert stream is not None
+                    if stream is None:
+                        raise tarfile.ReadError(f"member {name!r} has no data")
                     if _keep(relative, info.size):
                         data = stream.read()
-                        budget[0] -= len(data)
-                        if budget[0] < 0:
-                            raise _LimitExceeded("unpacked size")
+                        budget.spend(len(data))
                         contents[relative] = data
                         digest = hashlib.sha256(data).digest()
                     else:
                         digest = _hash_stream(stream, budget)
                 members.append(Member(
-                    name=info.name, path=relative, type=member_type, size=info.size, mode=info.mode,
-                    sha256=digest, link_target=info.linkname or None,
+                    name=name, path=relative, type=member_type, size=info.size, mode=info.mode,
+                    sha256=digest, link_target=printable_name(info.linkname) if info.linkname else None,
+                    undecodable_name=undecodable,
                 ))
+            else:
+                _check_end(archive, recorder, budget)
     except _LimitExceeded as error:
-        exceeded = f"more than {limits.max_unpacked_size} bytes unpacked ({error})"
-    except (tarfile.TarError, EOFError, OSError, zlib_error()) as error:
-        raise CorruptArchive(f"{path.name}: not a readable tar.gz archive ({error})") from None
+        exceeded = str(error)
+    except _DAMAGED as error:
+        raise CorruptArchive(f"{path.name}: not a readable tar.gz archive ({_describe(error)})") from None
     return members, contents, exceeded
 
 
-def zlib_error() -> type[Exception]:
-    import zlib
+class _Recorder:
+    """The decompressed tar stream, remembering the bytes it handed out last, so the data
+    after the header that ended tarfile's walk can be checked (tarfile has consumed it)."""
 
-    return zlib.error
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.consumed = 0
+        self.recent: collections.deque[bytes] = collections.deque(maxlen=64)  # tarfile reads ahead ~10 KiB
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.stream.read(size)
+        self.consumed += len(data)
+        self.recent.append(data)
+        return data
+
+    def since(self, offset: int) -> bytes:
+        recent = b"".join(self.recent)
+        start = offset - (self.consumed - len(recent))
+        if start < 0:
+            raise tarfile.ReadError("cannot verify the end of the archive")
+        return recent[start:]
+
+
+def _open_tar(handle: IO[bytes]) -> tuple[tarfile.TarFile, _Recorder]:
+    """A streaming reader over our own decompressor: GzipFile checks the CRC and length at the
+    end, which tarfile's stream does not (damaged data would read as valid)."""
+    magic = handle.read(6)
+    handle.seek(0)
+    stream: IO[bytes]
+    if magic.startswith(b"\x1f\x8b"):
+        stream = cast(IO[bytes], gzip.GzipFile(fileobj=handle, mode="rb"))
+    elif magic.startswith(b"BZh"):
+        stream = cast(IO[bytes], bz2.BZ2File(handle))  # noqa: SIM115 - closed with the handle
+    elif magic.startswith(b"\xfd7zXZ\x00"):
+        stream = cast(IO[bytes], lzma.LZMAFile(handle))  # noqa: SIM115 - closed with the handle
+    else:
+        stream = handle
+    recorder = _Recorder(stream)
+    return tarfile.open(fileobj=recorder, mode="r|"), recorder  # type: ignore[call-overload]
+
+
+def _check_end(archive: tarfile.TarFile, recorder: _Recorder, budget: _Budget) -> None:
+    """tarfile takes a damaged header for the end of the archive and silently drops every
+    member after it: from the end marker to the real end there must be only zero padding."""
+    chunk = recorder.since(archive.offset)
+    while chunk:
+        budget.spend(len(chunk))
+        if chunk.count(0) != len(chunk):
+            raise tarfile.ReadError("data after the end-of-archive marker: a damaged member header")
+        chunk = recorder.stream.read(_CHUNK)
+
+
+def _describe(error: BaseException) -> str:
+    return printable_name(str(error)) or type(error).__name__
+
+
+def _zip_member_type(info: zipfile.ZipInfo, mode: int) -> MemberType:
+    if info.is_dir():
+        return "dir"
+    if stat.S_ISLNK(mode):
+        return "symlink"
+    if stat.S_IFMT(mode) and not stat.S_ISREG(mode):  # hatchling stores bare permissions
+        return "other"
+    return "file"
 
 
 def _read_wheel(path: Path, limits: Limits) -> tuple[list[Member], dict[str, bytes], str | None]:
     members: list[Member] = []
     contents: dict[str, bytes] = {}
-    budget = [limits.max_unpacked_size]
+    archive_size = path.stat().st_size
+    budget = _Budget(limits, archive_size)
     exceeded: str | None = None
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
             if len(infos) > limits.max_members:
-                exceeded = f"more than {limits.max_members} members"
+                exceeded = f"more than {limits.max_members} members (max-members)"
                 infos = infos[: limits.max_members]
+            # A zip declares every size up front: refuse a bomb before inflating a byte of it.
             declared = sum(info.file_size for info in infos)
-            compressed = sum(info.compress_size for info in infos) or 1
             if declared > limits.max_unpacked_size:
-                return members, contents, f"declares {declared} bytes unpacked, above the {limits.max_unpacked_size} limit"
-            if declared / compressed > limits.max_compression_ratio and declared > 1024 * 1024:
-                return members, contents, f"compression ratio {declared / compressed:.0f}:1, above the {limits.max_compression_ratio:.0f}:1 limit"
+                return members, contents, (
+                    f"it declares {declared} bytes unpacked, above the {limits.max_unpacked_size} "
+                    "limit (max-unpacked-size)"
+                )
+            ratio = declared / max(archive_size, 1)
+            if ratio > limits.max_compression_ratio and declared > _RATIO_FLOOR:
+                return members, contents, (
+                    f"it declares a compression ratio of {ratio:.0f}:1, above the "
+                    f"{limits.max_compression_ratio:g}:1 limit (max-compression-ratio)"
+                )
             for info in infos:
                 mode = (info.external_attr >> 16) & 0xFFFF
-                if info.is_dir():
-                    member_type: MemberType = "dir"
-                elif stat.S_ISLNK(mode):
-                    member_type = "symlink"
-                elif stat.S_IFMT(mode) and not stat.S_ISREG(mode):  # hatchling stores bare permissions
-                    member_type = "other"
-                else:
-                    member_type = "file"
+                member_type = _zip_member_type(info, mode)
                 digest = None
                 link_target = None
-                with archive.open(info) as stream:
-                    if member_type == "symlink":
-                        link_target = stream.read(4096).decode("utf-8", "replace")
-                    elif member_type == "file":
-                        if _keep(info.filename, info.file_size):
+                if member_type in ("symlink", "file"):
+                    # zipfile stops inflating at the declared size and checks the CRC, so a
+                    # member cannot inflate beyond what the budget already accounted for.
+                    with archive.open(info) as stream:
+                        if member_type == "symlink":
+                            link_target = printable_name(stream.read(4096).decode("utf-8", "surrogateescape"))
+                        elif _keep(info.filename, info.file_size):
                             data = stream.read(_KEEP_LIMIT + 1)
-                            budget[0] -= len(data)
+                            budget.spend(len(data))
                             contents[info.filename] = data
                             digest = hashlib.sha256(data).digest()
                         else:
@@ -250,10 +378,18 @@ def _read_wheel(path: Path, limits: Limits) -> tuple[list[Member], dict[str, byt
                     name=info.filename, path=info.filename, type=member_type, size=info.file_size,
                     mode=mode & 0o7777, sha256=digest, link_target=link_target,
                     compressed_size=info.compress_size,
+                    # Without the UTF-8 flag, installers decode a name as cp437: non-ASCII names
+                    # would be installed under garbled names.
+                    undecodable_name=not info.flag_bits & _ZIP_UTF8_FLAG and not info.filename.isascii(),
                 ))
     except _LimitExceeded as error:
-        exceeded = f"more than {limits.max_unpacked_size} bytes unpacked ({error})"
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, NotImplementedError,
-            zlib_error(), ValueError) as error:
-        raise CorruptArchive(f"{path.name}: not a readable wheel (zip) archive ({error})") from None
+        exceeded = str(error)
+    except UnicodeDecodeError:
+        raise CorruptArchive(f"{path.name}: a member name is marked UTF-8 but is not valid UTF-8") from None
+    except _DAMAGED as error:
+        raise CorruptArchive(f"{path.name}: not a readable wheel (zip) archive ({_describe(error)})") from None
     return members, contents, exceeded
+
+
+_ZIP_UTF8_FLAG = 0x800
+_EMPTY_SHA256 = hashlib.sha256(b"").digest()

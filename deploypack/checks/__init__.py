@@ -88,6 +88,7 @@ def registered_checks() -> tuple[Check, ...]:
 def _load_check_modules() -> None:
     # Importing declares the rules and registers the checks; the order is the report order.
     from deploypack.checks import metadata  # noqa: F401
+    from deploypack.checks import archive  # noqa: F401
     from deploypack.checks import readme  # noqa: F401
     from deploypack.checks import classifiers  # noqa: F401
     from deploypack.checks import license  # noqa: F401
