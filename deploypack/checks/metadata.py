@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from deploypack.checks import CheckContext, check
 from deploypack.checks.metadata_fields import at, locate, metadata_dists, raw_field_name, raw_metadata, where
+from deploypack.checks.version_source import version_source
 from deploypack.distributions import Distribution
 from deploypack.findings import Finding, Severity
 from deploypack.rules import rule
@@ -219,7 +220,9 @@ def version_is_releasable(context: CheckContext) -> Iterator[Finding]:
         if text in seen:
             continue  # the sdist and the wheel carry the same version: one finding, not two
         seen.add(text)
-        place = where(context, text, "version", dist)
+        source = version_source(context, text)
+        place = {"artifact": dist.filename, **(at(source.location) if source.location else {"member": dist.metadata_path})}
+        derived = f" ({source.plugin} derives it from git: build the tagged commit from a clean tree)" if source.plugin else ""
         try:
             version = Version(text)
         except InvalidVersion:
@@ -231,11 +234,11 @@ def version_is_releasable(context: CheckContext) -> Iterator[Finding]:
             )
         if version.local is not None:
             yield VERSION_LOCAL.at(
-                f"the version {text} has the local part +{version.local}, which the index refuses", **place,
+                f"the version {text} has the local part +{version.local}, which the index refuses{derived}", **place,
             )
         if version.is_devrelease and releasing(context):
             because = f"the tag {context.release.tag}" if context.release.tag else "`releasing = true`"
-            yield VERSION_DEV_RELEASE.at(f"{text} is a development version, released from {because}", **place)
+            yield VERSION_DEV_RELEASE.at(f"{text} is a development version, released from {because}{derived}", **place)
 
 
 def _url_problem(label: str | None, url: str) -> str | None:

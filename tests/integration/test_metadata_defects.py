@@ -1,0 +1,274 @@
+"""Real builds of broken mini-projects (and of corpus projects with planted defects): each metadata or
+release defect is reported with its code, at the file and line a person edits."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import clean_environ, git_init, run_cli
+
+pytestmark = pytest.mark.integration
+
+
+def line_of(text: str, needle: str) -> int:
+    """The 1-based line of `needle` in `text` (the test states where the defect was planted)."""
+    return next(number for number, line in enumerate(text.splitlines(), start=1) if needle in line)
+
+
+def build(tree: Path, tmp_path: Path, environ: dict[str, str] | None = None) -> dict:
+    run = run_cli(["build", str(tree), "--outdir", str(tmp_path / "out"), "--format", "json"], environ)
+    report = run.json()
+    assert report["artifacts"], run.stdout + run.stderr
+    return report
+
+
+def by_code(report: dict, code: str) -> list[dict]:
+    return [finding for finding in report["findings"] if finding["code"] == code]
+
+
+def place(finding: dict) -> tuple[str | None, int | None]:
+    return finding["file"], finding["line"]
+
+
+NAIVE_DEFECTS = """\
+[build-system]
+requires = []
+build-backend = "naive_backend"
+backend-path = ["_backend"]
+
+[project]
+name = "naive-demo"
+version = "1.0.0"
+description = "A project built by a backend that validates nothing"
+readme = "README.md"
+license = "Apache 2.0"
+license-files = ["LICENSE"]
+requires-python = ">=3.9"
+classifiers = [
+    "Programming Language :: Python :: 3",
+    "Programming Language :: Python :: 3.8",
+    "Private :: Do Not Upload",
+]
+dependencies = [
+    'coverage; extra == "tests"',
+]
+
+[project.optional-dependencies]
+test = ["pytest"]
+
+[project.urls]
+Source = "https://example.org/naive-demo"
+Home = "www.example.org"
+
+[tool.naive]
+wheel-license-files = false
+wheel-overrides = {Requires-Python = ">=3.11"}
+"""
+
+
+def test_metadata_defects_a_backend_lets_through(project, tmp_path: Path) -> None:
+    tree = project("meta-naive-backend")
+    (tree / "pyproject.toml").write_text(NAIVE_DEFECTS)
+    git_init(tree)
+    report = build(tree, tmp_path)
+    assert report["exit_code"] == 1 and report["ok"] is False
+    expected = {
+        "M019": ("license = ", "error", "did you mean 'Apache-2.0'"),
+        "M020": ("license-files = ", "error", "naive_demo-1.0.0.dist-info/licenses/LICENSE"),
+        "M024": ("requires-python = ", "error", "Requires-Python differs"),
+        "M016": ("Private :: Do Not Upload", "error", "Private :: Do Not Upload"),
+        "M018": ("Python :: 3.8", "warning", "'>=3.9'"),
+        "M022": ("coverage; extra", "warning", "'tests'"),
+        "M023": ('Home = "www.example.org"', "error", "no scheme"),
+    }
+    for code, (needle, severity, words) in expected.items():
+        (finding,) = by_code(report, code)
+        assert place(finding) == ("pyproject.toml", line_of(NAIVE_DEFECTS, needle)), finding
+        assert finding["severity"] == severity and words in finding["message"], finding
+    (m024,) = by_code(report, "M024")
+    assert "'>=3.9'" in m024["message"] and "'>=3.11'" in m024["message"]
+    assert not by_code(report, "M002") and not by_code(report, "M005")
+
+
+def test_unknown_metadata_version_points_at_the_backend(project, tmp_path: Path) -> None:
+    tree = project("meta-naive-backend")
+    pyproject = tree / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + '\n[tool.naive]\nmetadata-version = "3.0"\n')
+    git_init(tree)
+    report = build(tree, tmp_path)
+    findings = by_code(report, "M007")
+    assert len(findings) == 2 and {place(f) for f in findings} == {("pyproject.toml", 2)}
+    assert "'3.0'" in findings[0]["message"]
+
+
+SETUPTOOLS_PYPROJECT = """\
+[build-system]
+requires = ["setuptools>=77"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "meta-setuptools"
+version = "1.0.0+local.1"
+readme = "README.md"
+requires-python = ">=3.9"
+classifiers = [
+    "Development Status :: 5 - Production/stable",
+    "Programming Language :: Python :: 3.7",
+]
+
+[tool.setuptools]
+packages = ["meta_setuptools"]
+"""
+# Markdown that would be broken reStructuredText: must not be judged as rst.
+MARKDOWN_README = "# meta\n\nSome *emphasis and `code\n\n* a\n* b\nno blank line\n\n.. foo:: bar\n"
+
+
+def test_pyproject_project_version_classifiers_and_markdown(make_project, tmp_path: Path) -> None:
+    tree = make_project({"pyproject.toml": SETUPTOOLS_PYPROJECT, "README.md": MARKDOWN_README,
+                         "meta_setuptools/__init__.py": ""}, git=True)
+    report = build(tree, tmp_path)
+    (unknown,) = by_code(report, "M005")
+    assert place(unknown) == ("pyproject.toml", line_of(SETUPTOOLS_PYPROJECT, "Production/stable"))
+    assert "did you mean 'Development Status :: 5 - Production/Stable'" in unknown["message"]
+    (python,) = by_code(report, "M018")
+    assert place(python) == ("pyproject.toml", line_of(SETUPTOOLS_PYPROJECT, "Python :: 3.7"))
+    (local,) = by_code(report, "M013")
+    assert place(local) == ("pyproject.toml", line_of(SETUPTOOLS_PYPROJECT, "version = "))
+    assert not by_code(report, "M003") and not by_code(report, "M004")
+
+
+SETUP_PY = """\
+from setuptools import setup
+
+with open("README.rst") as readme, open("CHANGES.rst") as changes:
+    long_description = readme.read() + "\\n\\n" + changes.read()
+
+setup(
+    name="meta-setuppy",
+    version="0.4.0",
+    long_description=long_description,
+    long_description_content_type="text/x-rst",
+    py_modules=["meta_setuppy"],
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Topic :: Software Development :: Build Tool",
+    ],
+)
+"""
+README_RST = "meta-setuppy\n============\n\nA demo.\n"
+CHANGES_RST = "Changes\n=======\n\n0.4.0\n-----\n\n* fixed things\n* and more\nbroken unindent\n"
+
+
+def test_setup_py_readme_joined_from_two_files_and_classifier(make_project, tmp_path: Path) -> None:
+    tree = make_project({"setup.py": SETUP_PY, "README.rst": README_RST, "CHANGES.rst": CHANGES_RST,
+                         "MANIFEST.in": "include CHANGES.rst\n", "meta_setuppy.py": ""}, git=True)
+    report = build(tree, tmp_path)
+    (render,) = by_code(report, "M003")
+    assert place(render) == ("CHANGES.rst", line_of(CHANGES_RST, "broken unindent"))
+    (unknown,) = by_code(report, "M005")
+    assert place(unknown) == ("setup.py", line_of(SETUP_PY, "Build Tool"))
+    assert "did you mean 'Topic :: Software Development :: Build Tools'" in unknown["message"]
+
+
+SETUP_CFG = """\
+[metadata]
+name = meta-setupcfg
+version = attr: meta_setupcfg.__version__
+long_description = file: README.md
+long_description_content_type = text/markdown
+
+[options]
+packages = meta_setupcfg
+"""
+
+
+def test_dev_version_released_from_a_tag_points_at_the_dunder_version(make_project, tmp_path: Path) -> None:
+    init = '"""Demo."""\n\n__version__ = "1.1.0.dev1"\n'
+    tree = make_project({"setup.cfg": SETUP_CFG, "setup.py": "from setuptools import setup\nsetup()\n",
+                         "README.md": "# demo\n", "meta_setupcfg/__init__.py": init}, tag="v1.0.0")
+    report = build(tree, tmp_path)
+    (mismatch,) = by_code(report, "R001")
+    assert place(mismatch) == ("meta_setupcfg/__init__.py", 3) and mismatch["severity"] == "error"
+    assert "'v1.0.0'" in mismatch["message"] and "1.1.0.dev1" in mismatch["message"]
+    (dev,) = by_code(report, "M014")
+    assert place(dev) == ("meta_setupcfg/__init__.py", 3)
+    assert report["exit_code"] == 1
+
+
+def test_matching_tag_is_clean(make_project, tmp_path: Path) -> None:
+    init = '__version__ = "1.0.0"\n'
+    tree = make_project({"setup.cfg": SETUP_CFG, "setup.py": "from setuptools import setup\nsetup()\n",
+                         "README.md": "# demo\n", "meta_setupcfg/__init__.py": init}, tag="v1.0")
+    report = build(tree, tmp_path)
+    assert [f for f in report["findings"] if f["code"][0] in "MR"] == []
+
+
+# --- defects planted into corpus projects ----------------------------------------------------------------
+
+
+def _git(tree: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(tree), "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
+                   check=True, capture_output=True)
+
+
+def _copy(corpus_trees: dict[str, Path], name: str, tmp_path: Path) -> Path:
+    tree = tmp_path / name
+    shutil.copytree(corpus_trees[name], tree, symlinks=True)
+    return tree
+
+
+def _plant(tree: Path, file: str, old: str, new: str) -> int:
+    """Replace `old` by `new` in `file` (once) and return the line of the change."""
+    path = tree / file
+    text = path.read_text()
+    assert text.count(old) == 1, f"{old!r} not found once in {file}"
+    path.write_text(text.replace(old, new))
+    return line_of(path.read_text(), new.splitlines()[0] if new.strip() else old)
+
+
+@pytest.mark.corpus
+def test_corpus_setup_cfg_classifier_and_version_bump(corpus_trees: dict[str, Path], tmp_path: Path) -> None:
+    """pycodestyle (setup.py + setup.cfg, version = attr:): a typo in a classifier, a version not matching the tag."""
+    tree = _copy(corpus_trees, "pycodestyle", tmp_path)
+    classifier_line = _plant(tree, "setup.cfg", "Programming Language :: Python :: 3 :: Only",
+                             "Programming Language :: Python :: 3 :: Onyl")
+    version_line = _plant(tree, "pycodestyle.py", "__version__ = '2.15.0'", "__version__ = '2.15.1'")
+    _git(tree, "commit", "-q", "-a", "-m", "planted")
+    report = build(tree, tmp_path, clean_environ(GITHUB_REF="refs/tags/v2.15.0"))
+    (unknown,) = by_code(report, "M005")
+    assert place(unknown) == ("setup.cfg", classifier_line)
+    assert "did you mean 'Programming Language :: Python :: 3 :: Only'" in unknown["message"]
+    (mismatch,) = by_code(report, "R001")
+    assert place(mismatch) == ("pycodestyle.py", version_line) and mismatch["severity"] == "error"
+    assert "GITHUB_REF" in mismatch["message"]
+
+
+@pytest.mark.corpus
+def test_corpus_pyproject_python_classifier(corpus_trees: dict[str, Path], tmp_path: Path) -> None:
+    """pyjwt (setuptools PEP 621): a Python classifier that requires-python excludes, at its line."""
+    tree = _copy(corpus_trees, "pyjwt", tmp_path)
+    line = _plant(tree, "pyproject.toml", '    "Programming Language :: Python :: 3.9",\n',
+                  '    "Programming Language :: Python :: 3.8",\n    "Programming Language :: Python :: 3.9",\n')
+    _git(tree, "commit", "-q", "-a", "-m", "planted")
+    report = build(tree, tmp_path)
+    (python,) = by_code(report, "M018")
+    assert place(python) == ("pyproject.toml", line) and python["severity"] == "warning"
+    assert not [f for f in report["findings"] if f["severity"] == "error"]
+
+
+@pytest.mark.corpus
+def test_corpus_dirty_tree_with_a_git_derived_version(corpus_trees: dict[str, Path], tmp_path: Path) -> None:
+    """urllib3 (hatch-vcs, no local part): an uncommitted change makes the version a .dev one, unequal to the tag."""
+    tree = _copy(corpus_trees, "urllib3", tmp_path)
+    (tree / "README.md").write_text((tree / "README.md").read_text() + "\nuncommitted\n")
+    report = build(tree, tmp_path)
+    source_line = line_of((tree / "pyproject.toml").read_text(), 'source = "vcs"')
+    (mismatch,) = by_code(report, "R001")
+    assert place(mismatch) == ("pyproject.toml", source_line)
+    assert "hatch-vcs" in mismatch["message"] and "dirty" in mismatch["message"]
+    (dev,) = by_code(report, "M014")
+    assert place(dev) == ("pyproject.toml", source_line) and "hatch-vcs" in dev["message"]
