@@ -147,17 +147,22 @@ def sizes_within_limits(context: CheckContext) -> Iterator[Finding]:
     for dist in context.distributions:
         if dist.size > context.options.max_dist_size:
             yield DIST_TOO_LARGE.at(
-                f"{dist.filename} is {_megabytes(dist.size)}, above max-dist-size "
-                f"{_megabytes(context.options.max_dist_size)}", artifact=dist.filename,
+                f"{dist.filename} is {_human_size(dist.size)}, above max-dist-size "
+                f"{_human_size(context.options.max_dist_size)}", artifact=dist.filename,
             )
         for member in dist.files():
             if member.size > limit:
                 collector.add(dist, member, HUGE_FILE,
-                              f"{member.path} is {_megabytes(member.size)}, above max-file-size {_megabytes(limit)}")
+                              f"{member.path} is {_human_size(member.size)}, above max-file-size {_human_size(limit)}")
     yield from collector.findings({HUGE_FILE.code: HUGE_FILE})
 
 
-def _megabytes(size: int) -> str:
+def _human_size(size: int) -> str:
+    """A size as a person reads it: 512 bytes, 64.0 KB, 12.3 MB."""
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
     return f"{size / (1024 * 1024):.1f} MB"
 
 
@@ -228,7 +233,7 @@ def no_unwanted_files(context: CheckContext) -> Iterator[Finding]:
                     fixture = _in_tests(directory + "/") or (source is not None and _tracked_dir(tracked, source))
                     collector.add(dist, member, VCS_DIRECTORY if base in VCS_NAMES else JUNK,
                                   f"{directory}/ is {what} directory"
-                                  + (" (committed on purpose, a test fixture?)" if fixture else ""),
+                                  + (" (a fixture tracked by git?)" if fixture else ""),
                                   directory=directory, severity=Severity.NOTE if fixture else None)
                 continue
             if member.type != "file":
@@ -240,10 +245,10 @@ def no_unwanted_files(context: CheckContext) -> Iterator[Finding]:
                               f"{path} likely holds a secret" + (" (under a test directory: a fixture?)" if fixture else ""),
                               severity=Severity.NOTE if fixture else None)
             elif _is_junk(name, dist.kind):
-                on_purpose = collector.source_of(dist, member) in tracked or _in_tests(path)
+                fixture = _in_tests(path)
                 collector.add(dist, member, JUNK,
-                              f"{path} is editor/OS junk" + (" (committed on purpose, a test fixture?)" if on_purpose else ""),
-                              severity=Severity.NOTE if on_purpose else None)
+                              f"{path} is editor/OS junk" + (" (under a test directory: a fixture?)" if fixture else ""),
+                              severity=Severity.NOTE if fixture else None)
     yield from collector.findings({r.code: r for r in (VCS_DIRECTORY, JUNK, SECRET)})
 
 

@@ -60,9 +60,11 @@ def test_vcs_directory_reported_once(tmp_path: Path) -> None:
 
 
 def test_vcs_fixture_tracked_in_git_is_a_note(tmp_path: Path) -> None:
-    sdist = write_sdist(tmp_path, {**PKG, "tests/static/CVS/Entries": "x"})
-    (finding,) = findings(context(sdist, git_files=["tests/static/CVS/Entries"]), "C005")
+    sdist = write_sdist(tmp_path, {**PKG, "vendor/static/CVS/Entries": "x"})
+    (finding,) = findings(context(sdist, git_files=["vendor/static/CVS/Entries"]), "C005")
     assert finding.severity == Severity.NOTE
+    (finding,) = findings(context(sdist, git_files=[]), "C005")
+    assert finding.severity == Severity.ERROR
 
 
 def test_editor_and_os_junk(tmp_path: Path) -> None:

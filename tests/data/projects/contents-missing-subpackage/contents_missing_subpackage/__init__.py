@@ -1,0 +1,1 @@
+"""The package: its plugins directory lacks __init__.py."""

@@ -1,0 +1,1 @@
+from contents_missing_subpackage.plugins.loader import load

@@ -1,0 +1,1 @@
+"""The package: it reads schemas/*.json at run time."""
