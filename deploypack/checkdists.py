@@ -14,14 +14,15 @@ import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from deploypack import outdir as outdir_module
-from deploypack.artifacts import ArtifactInputs, BuildInfo, SourceInfo, write_artifacts
-from deploypack.checks import CheckContext, ReleaseInfo, apply_selection, run_checks
 from deploypack.errors import EnvironmentProblem, UsageError
-from deploypack.options import Options
-from deploypack.report import Artifact, Report, verdict
+
+if TYPE_CHECKING:  # the modules below are imported by the commands: `deploypack --version` stays instant
+    from deploypack.artifacts import ArtifactInputs
+    from deploypack.checks import ReleaseInfo
+    from deploypack.options import Options
+    from deploypack.report import Report
 
 _DIST_SUFFIXES = (".whl", ".tar.gz")
 
@@ -48,6 +49,8 @@ def collect_distributions(paths: Sequence[Path]) -> list[Path]:
 
 
 def _release(environ: Mapping[str, str]) -> ReleaseInfo:
+    from deploypack.checks import ReleaseInfo
+
     ref = environ.get("GITHUB_REF", "")
     tag = ref.removeprefix("refs/tags/") if ref.startswith("refs/tags/") else None
     return ReleaseInfo(tag=tag, tag_source="GITHUB_REF" if tag else None, commit=environ.get("GITHUB_SHA") or None)
@@ -55,7 +58,11 @@ def _release(environ: Mapping[str, str]) -> ReleaseInfo:
 
 def run_check(options: Options, paths: list[Path], write_outdir: bool, environ: Mapping[str, str],
               progress: Callable[[str], None]) -> Report:
+    from deploypack import outdir as outdir_module
+    from deploypack.artifacts import ArtifactInputs, BuildInfo, SourceInfo
+    from deploypack.checks import CheckContext, apply_selection, run_checks
     from deploypack.pipeline import display_path, read_distributions
+    from deploypack.report import Artifact, Report, verdict
 
     started, wall_started = time.monotonic(), time.time()
     names = [path.name for path in paths]
@@ -65,7 +72,8 @@ def run_check(options: Options, paths: list[Path], write_outdir: bool, environ: 
     dists, findings = read_distributions(paths, options)
     findings = apply_selection(findings, options)
     release = _release(environ)
-    context = CheckContext(distributions=tuple(dists), options=options, sources=None, release=release, git_files=None)
+    context = CheckContext(distributions=tuple(dists), options=options,  # type: ignore[arg-type]  # as in pipeline
+                           sources=None, release=release, git_files=None)
     findings += run_checks(context, options)
     ok, exit_code = verdict(findings, options.strict)
     first = next((d for d in dists if d.metadata is not None), None)
@@ -97,6 +105,9 @@ def run_check(options: Options, paths: list[Path], write_outdir: bool, environ: 
 
 def _write_outdir(options: Options, paths: list[Path], inputs: ArtifactInputs, shown_dir: str) -> dict[str, str]:
     """The distributions and their artifacts, together, so the directory verifies on its own."""
+    from deploypack import outdir as outdir_module
+    from deploypack.artifacts import write_artifacts
+
     with outdir_module.staging_directory(options.outdir) as staging:
         try:
             for path in paths:

@@ -60,7 +60,8 @@ def _listed_in_manifest(data: Mapping[str, Any]) -> dict[str, tuple[str, int | N
     listed = {}
     for entry in data.get("distributions") or []:
         if isinstance(entry, dict) and isinstance(entry.get("file"), str) and isinstance(entry.get("sha256"), str):
-            listed[entry["file"]] = (entry["sha256"].lower(), entry.get("size") if isinstance(entry.get("size"), int) else None)
+            size = entry.get("size") if isinstance(entry.get("size"), int) else None
+            listed[entry["file"]] = (entry["sha256"].lower(), size)
     return listed
 
 
@@ -87,7 +88,9 @@ def verify_directory(directory: Path, shown_dir: str) -> Report:
             findings.append(LISTINGS_DISAGREE.at(problem, artifact=manifest_module.FILENAME))
         else:
             assert data is not None
-            project = data.get("project") if isinstance(data.get("project"), dict) else {}
+            project = data.get("project")
+            if not isinstance(project, dict):
+                project = {}
             name, version = project.get("name"), project.get("version")
             own_files.update(item for item in data.get("artifacts") or [] if isinstance(item, str))
             listed = _listed_in_manifest(data)
@@ -108,14 +111,15 @@ def verify_directory(directory: Path, shown_dir: str) -> Report:
         actual = file_sha256(path)
         size = path.stat().st_size
         if actual != digest:
-            findings.append(CHANGED.at(f"{file}: sha256 is {actual}, the listing says {digest}"
-                                       + (f" (size {size}, listed {sizes[file]})" if sizes.get(file) not in (None, size) else ""),
+            listed_size = sizes.get(file)
+            sizes_differ = f" (size {size}, listed {listed_size})" if listed_size not in (None, size) else ""
+            findings.append(CHANGED.at(f"{file}: sha256 is {actual}, the listing says {digest}{sizes_differ}",
                                        artifact=file))
             continue
         kind = "wheel" if file.endswith(".whl") else "sdist"
         artifacts.append(Artifact(path=str(Path(shown_dir) / file), kind=kind, size=size, sha256=actual))
     for entry in sorted(directory.iterdir(), key=lambda p: p.name):
-        if entry.name in expected or entry.name in own_files or any(fnmatch.fnmatch(entry.name, p) for p in _OWN_PATTERNS):
+        if entry.name in expected or entry.name in own_files or _is_own(entry.name):
             continue
         what = "directory" if entry.is_dir() else "file"
         findings.append(ADDED.at(f"{entry.name} ({what}) is in {shown_dir} but not listed", artifact=entry.name))
@@ -127,7 +131,13 @@ def verify_directory(directory: Path, shown_dir: str) -> Report:
     )
 
 
-def _disagreements(first: Mapping[str, str], second: Mapping[str, str], first_name: str, second_name: str) -> list[Finding]:
+def _is_own(name: str) -> bool:
+    return any(fnmatch.fnmatch(name, pattern) for pattern in _OWN_PATTERNS)
+
+
+def _disagreements(
+    first: Mapping[str, str], second: Mapping[str, str], first_name: str, second_name: str
+) -> list[Finding]:
     findings = []
     for file in sorted(first.keys() | second.keys()):
         if file not in second:
@@ -149,8 +159,9 @@ def _check_provenance(directory: Path, expected: Mapping[str, str]) -> list[Find
             continue
         assert data is not None
         subjects = {
-            subject["name"]: str(subject.get("digest", {}).get("sha256", "")).lower()
-            for subject in data.get("subject") or [] if isinstance(subject, dict) and isinstance(subject.get("name"), str)
+            subject["name"]: str((subject.get("digest") or {}).get("sha256", "")).lower()
+            for subject in data.get("subject") or []
+            if isinstance(subject, dict) and isinstance(subject.get("name"), str)
         }
         if expected:
             findings.extend(_disagreements(expected, subjects, "the checksums", f"{path.name} (subjects)"))

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
-from deploypack.artifacts import manifest, provenance, sbom, sums
+from deploypack.artifacts import manifest, provenance, sums
 from deploypack.artifacts.common import ArtifactInputs, BuildInfo, SourceInfo
 from deploypack.artifacts.source import source_info
 from deploypack.distributions import Distribution
@@ -54,6 +54,8 @@ def write_artifacts(directory: Path, inputs: ArtifactInputs, shown_dir: str) -> 
         files.append(sums.FILENAME)
         outputs["subject-checksums"] = shown(sums.FILENAME)
     if "sbom" in inputs.kinds:
+        from deploypack.artifacts import sbom  # cyclonedx is slow to import: only when an SBOM is written
+
         name = sbom.filename(inputs)
         _write(directory, name, sbom.render(inputs))
         files.append(name)

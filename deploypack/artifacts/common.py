@@ -66,11 +66,17 @@ class ArtifactInputs:
         return f"{canonicalize_name(name).replace('-', '_')}-{version}"
 
 
+def epoch_seconds(source_date_epoch: str | None) -> int | None:
+    return int(source_date_epoch) if source_date_epoch and source_date_epoch.isdigit() else None
+
+
 def wheel_generator(dist: Distribution) -> tuple[str, str | None] | None:
     """(name, version) of the backend that wrote a wheel, from its WHEEL file."""
     if dist.kind != "wheel":
         return None
-    wheel_file = next((path for path in dist.contents if path.count("/") == 1 and path.endswith(".dist-info/WHEEL")), None)
+    wheel_file = next(
+        (path for path in dist.contents if path.count("/") == 1 and path.endswith(".dist-info/WHEEL")), None
+    )
     if wheel_file is None:
         return None
     for line in dist.contents[wheel_file].decode("utf-8", "replace").splitlines():

@@ -13,7 +13,7 @@ from typing import Any
 
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
-from deploypack.artifacts.common import ArtifactInputs, build_environment
+from deploypack.artifacts.common import ArtifactInputs, build_environment, epoch_seconds
 from deploypack.distributions import Distribution
 from deploypack.findings import count_by_severity
 
@@ -55,7 +55,7 @@ def build(inputs: ArtifactInputs, artifact_files: list[str]) -> dict[str, Any]:
             "commit": source.commit,
             "tag": source.tag,
             "dirty": source.dirty,
-            "source_date_epoch": int(source.source_date_epoch) if (source.source_date_epoch or "").isdigit() else None,
+            "source_date_epoch": epoch_seconds(source.source_date_epoch),
         },
         "build": {"command": inputs.build.command, **build_environment(inputs)},
         "findings": {

@@ -26,7 +26,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from deploypack import __version__
-from deploypack.artifacts.common import ArtifactInputs
+from deploypack.artifacts.common import ArtifactInputs, epoch_seconds
 from deploypack.distributions import Distribution
 
 try:
@@ -122,10 +122,11 @@ def build(inputs: ArtifactInputs) -> Bom:
         hashes=[_sha256(dists[0].sha256)], components=files,
     )
     requirements = requirement_components(metadata.requires_dist or ())
-    epoch = inputs.source.source_date_epoch
-    timestamp = (datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc)
-                 if (epoch or "").isdigit() else None)
-    tools = ToolRepository(components=[Component(type=ComponentType.APPLICATION, name="deploypack", version=__version__)])
+    epoch = epoch_seconds(inputs.source.source_date_epoch)
+    timestamp = datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc) if epoch is not None else None
+    tools = ToolRepository(
+        components=[Component(type=ComponentType.APPLICATION, name="deploypack", version=__version__)]
+    )
     serial = uuid.uuid5(_NAMESPACE, "\n".join([name, version, *(d.sha256 for d in dists)]))
     bom = Bom(
         serial_number=serial,

@@ -15,7 +15,16 @@ import pytest
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
-from deploypack.artifacts import ArtifactInputs, BuildInfo, SourceInfo, manifest, provenance, sbom, sums, write_artifacts
+from deploypack.artifacts import (
+    ArtifactInputs,
+    BuildInfo,
+    SourceInfo,
+    manifest,
+    provenance,
+    sbom,
+    sums,
+    write_artifacts,
+)
 from deploypack.distributions import read_distribution
 from deploypack.findings import Finding, Severity
 from tests.conftest import SCHEMAS
@@ -39,7 +48,9 @@ def make_wheel(directory: Path, metadata: str = METADATA, tag: str = "py3-none-a
     files = {
         "demo_pkg/__init__.py": b"X = 1\n",
         "demo_pkg-1.2.0.dist-info/METADATA": metadata.encode(),
-        "demo_pkg-1.2.0.dist-info/WHEEL": f"Wheel-Version: 1.0\nGenerator: hatchling 1.27.0\nRoot-Is-Purelib: true\nTag: {tag}\n".encode(),
+        "demo_pkg-1.2.0.dist-info/WHEEL": (
+            f"Wheel-Version: 1.0\nGenerator: hatchling 1.27.0\nRoot-Is-Purelib: true\nTag: {tag}\n"
+        ).encode(),
     }
     with zipfile.ZipFile(path, "w") as archive:
         for name, data in files.items():
@@ -128,7 +139,7 @@ def test_manifest_schema_rejects_a_wrong_document(tmp_path: Path) -> None:
 def test_sbom_validates_with_cyclonedx_and_describes_package_and_requirements(tmp_path: Path) -> None:
     inputs = inputs_for(tmp_path)
     text = sbom.render(inputs)
-    assert sbom.SCHEMA_VERSION == max(SchemaVersion, key=lambda v: v.value)
+    assert max(SchemaVersion, key=lambda v: v.value) == sbom.SCHEMA_VERSION
     errors = JsonStrictValidator(sbom.SCHEMA_VERSION).validate_str(text)
     assert errors is None, errors
     document = json.loads(text)
@@ -154,7 +165,9 @@ def test_sbom_validates_with_cyclonedx_and_describes_package_and_requirements(tm
     ("License: MIT\n", [{"license": {"id": "MIT"}}]),
     ("Classifier: License :: OSI Approved :: BSD License\n", [{"license": {"name": "BSD License"}}]),
 ])
-def test_sbom_license_falls_back_to_license_field_and_classifiers(tmp_path: Path, license_lines: str, expected: list) -> None:
+def test_sbom_license_falls_back_to_license_field_and_classifiers(
+    tmp_path: Path, license_lines: str, expected: list
+) -> None:
     metadata = "Metadata-Version: 2.1\nName: demo-pkg\nVersion: 1.2.0\n" + license_lines
     dist = read_distribution(make_wheel(tmp_path, metadata))
     inputs = ArtifactInputs([dist], [], SourceInfo(), BuildInfo(command="check"), {}, ("sbom",))
