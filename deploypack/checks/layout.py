@@ -34,11 +34,16 @@ PACKAGE_MISSING = rule(
     "If it is left out on purpose, exclude it in that configuration so the intent is written down.",
 )
 
-# Directory names that are not the project's importable code, wherever they sit.
+# Directory names that are not the project's importable code: at the top of a flat layout (the
+# names setuptools' own flat-layout discovery leaves out, and a few more) and anywhere below.
 NOT_PACKAGES = frozenset({
-    "tests", "test", "testing", "docs", "doc", "examples", "example", "build", "dist", "benchmarks",
-    "benchmark", "bench", "scripts", "tools", "site-packages", "node_modules", "venv", "env", "__pycache__",
+    "tests", "test", "testing", "unit_test", "unit_tests", "docs", "doc", "documentation", "examples",
+    "example", "exercise", "exercises", "build", "dist", "benchmarks", "benchmark", "bench", "scripts",
+    "tools", "util", "utils", "python", "bin", "ci", "debian", "manpages", "news", "newsfragments",
+    "changelog", "requirements", "tasks", "fabfile", "site_scons", "htmlcov", "site-packages",
+    "node_modules", "venv", "env", "__pycache__",
 })
+NOT_SUBPACKAGES = frozenset({"tests", "test", "testing", "unit_tests", "examples", "__pycache__"})
 _GENERATED_SDIST_FILES = ("PKG-INFO",)
 
 
@@ -455,7 +460,9 @@ def _candidates(dirs: Mapping[str, set[str]], roots: list[str], flat: bool) -> I
                 continue
             installed = directory[len(root) + 1:] if root else directory
             parts = installed.split("/")
-            if not all(is_importable_name(part) and part.lower() not in NOT_PACKAGES for part in parts):
+            if parts[0].lower() in NOT_PACKAGES or any(part.lower() in NOT_SUBPACKAGES for part in parts):
+                break
+            if not all(is_importable_name(part) for part in parts):
                 break
             if flat and "__init__.py" not in dirs.get(_join(root, parts[0]), set()):
                 break

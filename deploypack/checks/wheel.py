@@ -171,9 +171,12 @@ def _record_findings(wheel: Distribution, info: str, record_path: str, rows: lis
             f"{listing(unlisted)}", artifact=wheel.filename, member=unlisted[0],
         )
     wrong: list[tuple[str, str]] = []
+    seen: set[str] = set()
     for row in rows:
         path, hash_field, size_field = (row + ["", ""])[:3]
-        problem = _row_problem(path, hash_field, size_field, members.get(path), f"{info}/RECORD")
+        problem = "listed twice" if path in seen else _row_problem(
+            path, hash_field, size_field, members.get(path), f"{info}/RECORD")
+        seen.add(path)
         if problem:
             wrong.append((path, problem))
     for path, problem in wrong[:_LISTED]:

@@ -241,3 +241,17 @@ def test_configured_package_roots(tmp_path: Path) -> None:
     ctx = context(wheel, project_dir=project, git_files=list(tree), package_roots=("lib",))
     (finding,) = findings(ctx, "W101")
     assert finding.file == "lib/demo"
+
+
+def test_record_listing_a_path_twice(tmp_path: Path) -> None:
+    line = record_line("demo/core.py", b"x = 1\n")
+    wheel = write_wheel(tmp_path, GOOD, record_override={"demo/core.py": line + "\n" + line})
+    (finding,) = findings(context(wheel), "W003")
+    assert finding.member == "demo/core.py" and "listed twice" in finding.message
+
+
+def test_nested_utils_subpackage_is_a_package_but_top_level_utils_is_not(tmp_path: Path) -> None:
+    tree = {"setup.py": "from setuptools import setup, find_packages\nsetup(packages=find_packages())\n",
+            "demo/__init__.py": "", "demo/utils/strings.py": "", "utils/__init__.py": "", "utils/release.py": ""}
+    (finding,) = _layout(tmp_path, tree, {"demo/__init__.py": ""})
+    assert finding.file == "demo/utils"
