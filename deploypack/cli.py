@@ -85,6 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="deployment artifacts to write: sums,manifest,sbom,provenance, all or none (default all)")
     build.add_argument("--reproducible", action="store_true", default=None,
                        help="build a second time from a fresh copy and compare the archives (P001/P002)")
+    build.add_argument("--tag-patterns", metavar="PATTERNS",
+                       help="how release tags spell the version, comma-separated (default: v{version},{version})")
+    build.add_argument("--releasing", action=argparse.BooleanOptionalAction, default=None,
+                       help="this build is a release (default: when HEAD or GITHUB_REF is a tag): .dev versions "
+                       "and a version unequal to the tag are errors")
     build.set_defaults(handler=_cmd_build)
 
     from deploypack.checkdists import add_commands as add_check_commands
@@ -102,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 _OPTION_FLAGS = ("outdir", "format", "report", "sarif", "strict", "isolation", "installer", "select", "ignore",
-                 "severity", "clean", "timeout", "artifacts", "reproducible",
+                 "severity", "clean", "timeout", "artifacts", "reproducible", "tag-patterns", "releasing",
                  "gate", "index-url", "offline", "allow-backport")
 
 

@@ -154,6 +154,17 @@ def _artifact_kinds(raw: Any) -> tuple[str, ...]:
     return kinds
 
 
+def parse_tag_patterns(raw: Any) -> tuple[str, ...]:
+    """Release tag patterns such as `v{version}`: each names the version exactly once."""
+    patterns = parse_list(raw)
+    for pattern in patterns:
+        if pattern.count("{version}") != 1:
+            raise ValueError(f"a tag pattern must contain {{version}} exactly once, got {pattern!r}")
+    if not patterns:
+        raise ValueError("give at least one tag pattern, e.g. v{version}")
+    return patterns
+
+
 def _severity_map(raw: Any) -> dict[str, Severity]:
     """`{"M004" = "error"}` in TOML, or `M004=error,C1=note` on the command line."""
     if isinstance(raw, Mapping):
@@ -205,7 +216,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "max-unpacked-size": parse_size,
     "max-compression-ratio": parse_positive_float,
     "max-log-size": parse_size,
-    "tag-patterns": parse_list,
+    "tag-patterns": parse_tag_patterns,
     "package-roots": parse_list,
     "releasing": parse_bool,
     "sarif": _path,

@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from deploypack import gate
@@ -83,13 +83,19 @@ def read_distributions(paths: list[Path], options: Options) -> tuple[list[Distri
     return parsed, findings
 
 
-def release_info(project_dir: Path, environ: Mapping[str, str]) -> ReleaseInfo:
+def release_info(project_dir: Path, environ: Mapping[str, str], patterns: Sequence[str] = ()) -> ReleaseInfo:
     """The tag being released: GITHUB_REF when it is a tag, else the tag on HEAD, if any."""
     commit = _git(project_dir, "rev-parse", "HEAD")
     ref = environ.get("GITHUB_REF", "")
     if ref.startswith("refs/tags/"):
         return ReleaseInfo(tag=ref.removeprefix("refs/tags/"), tag_source="GITHUB_REF", commit=commit)
     tag = _git(project_dir, "describe", "--tags", "--exact-match", "HEAD")
+    if tag and patterns:
+        # HEAD may carry several tags (`latest`, another package's release): prefer one a tag pattern reads
+        from deploypack.checks.release import tag_version
+
+        listed = (_git(project_dir, "tag", "--points-at", "HEAD") or "").split()
+        tag = next((name for name in listed if tag_version(name, patterns) is not None), tag)
     return ReleaseInfo(tag=tag, tag_source="git describe" if tag else None, commit=commit)
 
 
@@ -165,7 +171,7 @@ def run_build(options: Options, environ: Mapping[str, str], progress: Progress) 
         dists, findings = read_distributions([result.sdist, result.wheel], options)
         context = CheckContext(
             distributions=tuple(dists), options=options, sources=ProjectSources(options.project_dir),
-            release=release_info(options.project_dir, environ),
+            release=release_info(options.project_dir, environ, options.tag_patterns),
             git_files=git_tracked_files(options.project_dir),
         )
         findings = apply_selection(findings, options) + run_checks(context, options)

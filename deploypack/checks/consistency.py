@@ -91,7 +91,8 @@ _NORMALISE: dict[str, Callable[[Any], Any]] = {
     "provides_extra": _names,
     "license_expression": _license,
     "description_content_type": lambda value: _text(value).lower(),
-    "description": lambda value: "\n".join(line.rstrip() for line in str(value).strip().splitlines()),
+    # white space aside: old PKG-INFO files carry the description as an indented header, wheels as the body
+    "description": lambda value: " ".join(str(value).replace("\n       |", "\n").split()),
 }
 
 

@@ -270,7 +270,7 @@ def project_urls_are_well_formed(context: CheckContext) -> Iterator[Finding]:
             (label, url, "project_urls") for label, url in (raw.get("project_urls") or {}).items()
         ]
         for field in ("home_page", "download_url"):
-            if raw.get(field):
+            if raw.get(field) and raw[field] != "UNKNOWN":  # what old setuptools wrote for "not set"
                 entries.append((None, raw[field], field))
         for label, url, field in entries:
             problem = _url_problem(label, url)

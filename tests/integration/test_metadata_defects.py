@@ -272,3 +272,18 @@ def test_corpus_dirty_tree_with_a_git_derived_version(corpus_trees: dict[str, Pa
     assert "hatch-vcs" in mismatch["message"] and "dirty" in mismatch["message"]
     (dev,) = by_code(report, "M014")
     assert place(dev) == ("pyproject.toml", source_line) and "hatch-vcs" in dev["message"]
+
+
+def test_tag_patterns_and_releasing_from_the_command_line(project, tmp_path: Path) -> None:
+    tree = project("meta-naive-backend")
+    git_init(tree, tag="naive-demo-2.0.0")
+    version_line = line_of((tree / "pyproject.toml").read_text(), 'version = "1.0.0"')
+    report = build(tree, tmp_path)
+    (unmatched,) = by_code(report, "R002")
+    assert unmatched["severity"] == "warning" and "naive-demo-2.0.0" in unmatched["message"]
+    args = ["build", str(tree), "--outdir", str(tmp_path / "again"), "--format", "json",
+            "--tag-patterns", "naive-demo-{version}"]
+    (mismatch,) = by_code(run_cli(args).json(), "R001")
+    assert place(mismatch) == ("pyproject.toml", version_line) and mismatch["severity"] == "error"
+    (mismatch,) = by_code(run_cli([*args, "--no-releasing", "--clean"]).json(), "R001")
+    assert mismatch["severity"] == "warning"

@@ -378,3 +378,13 @@ def test_fields_the_sdist_marks_dynamic_may_differ(tmp_path: Path) -> None:
 def test_other_invalid_fields_still_reach_m002(tmp_path: Path) -> None:
     found = findings(context(pair(tmp_path, [("Requires-Python", "3.8+")])), "M002")
     assert found and "3.8+" in found[0].message
+
+
+def test_old_header_form_description_equals_the_body_form(tmp_path: Path) -> None:
+    header = ("Metadata-Version: 1.2\nName: demo\nVersion: 1.0\nHome-page: UNKNOWN\n"
+              "Description: Demo\n        ====\n        \n        A demo.\n\n")
+    sdist = write_sdist(tmp_path, header)
+    wheel = write_wheel(tmp_path, metadata(description="Demo\n====\n\nA demo.\n", mv="2.1", content_type=None)
+                        .replace("Summary: a demo\n", "Home-page: UNKNOWN\n"))
+    found = findings(context([sdist, wheel]))
+    assert [f for f in found if f.code in ("M024", "M023")] == []

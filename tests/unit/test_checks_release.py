@@ -140,3 +140,31 @@ def test_configured_tag_patterns_are_used(tmp_path: Path) -> None:
     (found,) = release_findings(tmp_path / "other", "1.2.0", {"pyproject.toml": PEP621}, "demo-1.2.1",
                                 tag_patterns=("demo-{version}",))
     assert found.code == "R001"
+
+
+def test_tag_patterns_without_the_version_field_are_a_configuration_error(tmp_path: Path) -> None:
+    from deploypack import options
+    from deploypack.errors import ConfigurationError
+
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.deploypack]\ntag-patterns = ["release"]\n')
+    with pytest.raises(ConfigurationError) as raised:
+        options.resolve(tmp_path, {}, {})
+    assert "{version}" in str(raised.value.message) and raised.value.line == 5
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n')
+    assert options.resolve(tmp_path, {"tag-patterns": "r{version},v{version}"}, {}).tag_patterns == (
+        "r{version}", "v{version}")
+
+
+def test_release_info_prefers_the_tag_a_pattern_reads(tmp_path: Path) -> None:
+    import subprocess
+
+    from deploypack.pipeline import release_info
+    from tests.conftest import git_init
+
+    (tmp_path / "file.txt").write_text("x")
+    git_init(tmp_path, tag="latest")
+    subprocess.run(["git", "-C", str(tmp_path), "tag", "v1.0"], check=True)
+    subprocess.run(["git", "-C", str(tmp_path), "tag", "zzz"], check=True)
+    assert release_info(tmp_path, {}, ("v{version}",)).tag == "v1.0"
+    assert release_info(tmp_path, {"GITHUB_REF": "refs/tags/zzz"}, ("v{version}",)).tag == "zzz"
+    assert release_info(tmp_path, {"GITHUB_REF": "refs/heads/main"}, ("v{version}",)).tag_source == "git describe"
