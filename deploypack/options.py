@@ -42,6 +42,7 @@ class Options:
     clean: bool = False
     reproducible: bool = False
     timeout: float = 3600.0
+    env_cache_hours: float = 24.0  # reuse build environments this long (deploypack/envcache.py); 0: never
     max_file_size: int = 10 * MEGABYTE
     max_dist_size: int = 100 * MEGABYTE
     max_members: int = 200_000
@@ -132,6 +133,13 @@ def parse_positive_float(raw: Any) -> float:
     return value
 
 
+def parse_hours(raw: Any) -> float:
+    value = float(raw)
+    if not value >= 0:
+        raise ValueError(f"expected a number of hours (0 or more), got {raw!r}")
+    return value
+
+
 def _choice(choices: tuple[str, ...]) -> Callable[[Any], str]:
     def parse(raw: Any) -> str:
         value = str(raw).strip().lower()
@@ -210,6 +218,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "clean": parse_bool,
     "reproducible": parse_bool,
     "timeout": parse_positive_float,
+    "env-cache-hours": parse_hours,
     "max-file-size": parse_size,
     "max-dist-size": parse_size,
     "max-members": int,

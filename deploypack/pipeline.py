@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from deploypack import gate
+from deploypack import gate, prewarm
 from deploypack import outdir as outdir_module
 from deploypack import reproducible
 from deploypack.artifacts import inputs_for_build, write_artifacts
@@ -149,6 +149,7 @@ def run_build(options: Options, environ: Mapping[str, str], progress: Progress) 
     with outdir_module.staging_directory(options.outdir) as staging:
         state.log_path = staging / "deploypack-build.log"
         state.log = BuildLog(state.log_path, options.max_log_size)
+        warm = prewarm.start()  # the checks' imports, on a thread, while the backend builds
         try:
             result = Builder(options, state.log, progress, environ).build(staging)
         except BuildFailed as failure:
@@ -164,6 +165,8 @@ def run_build(options: Options, environ: Mapping[str, str], progress: Progress) 
         except EnvironmentProblem:
             _keep_log(state, options, None)
             raise
+        finally:
+            warm.wait()
         state.timings.update(result.timings)
 
         progress("checking…")
