@@ -239,15 +239,12 @@ def no_unwanted_files(context: CheckContext) -> Iterator[Finding]:
             if member.type != "file":
                 continue
             name = parts[-1]
-            if _is_secret(name, dist.contents.get(member.path)):
-                fixture = _in_tests(path)
-                collector.add(dist, member, SECRET,
-                              f"{path} likely holds a secret" + (" (under a test directory: a fixture?)" if fixture else ""),
-                              severity=Severity.NOTE if fixture else None)
-            elif _is_junk(name, dist.kind):
-                fixture = _in_tests(path)
-                collector.add(dist, member, JUNK,
-                              f"{path} is editor/OS junk" + (" (under a test directory: a fixture?)" if fixture else ""),
+            kind = (SECRET, "likely holds a secret") if _is_secret(name, dist.contents.get(member.path)) else (
+                (JUNK, "is editor/OS junk") if _is_junk(name, dist.kind) else None)
+            if kind is not None:
+                fixture = _in_tests(path)  # fixtures of tests that exercise exactly such files
+                collector.add(dist, member, kind[0],
+                              f"{path} {kind[1]}" + (" (under a test directory: a fixture?)" if fixture else ""),
                               severity=Severity.NOTE if fixture else None)
     yield from collector.findings({r.code: r for r in (VCS_DIRECTORY, JUNK, SECRET)})
 

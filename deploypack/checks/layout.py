@@ -13,9 +13,10 @@ import dataclasses
 import fnmatch
 import keyword
 import re
-import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
+
+import tomllib
 
 from deploypack.checks import CheckContext, check
 from deploypack.distributions import Distribution
@@ -307,7 +308,8 @@ def _read_setup_py(config: PackagingConfig, text: str) -> None:
         include = re.search(r"include\s*=\s*[\[(]([^\])]*)[\])]", arguments)
         if include:
             config.included_dotted.extend(_STRING.findall(include.group(1)))
-        where = re.search(r"where\s*=\s*[\"']([^\"']+)[\"']", arguments) or re.match(r"\s*[\"']([^\"']+)[\"']", arguments)
+        where = (re.search(r"where\s*=\s*[\"']([^\"']+)[\"']", arguments)
+                 or re.match(r"\s*[\"']([^\"']+)[\"']", arguments))
         if where and _clean(where.group(1)) not in config.roots:
             config.roots.append(_clean(where.group(1)))
     listed = _PACKAGES_LIST.search(text)
@@ -410,7 +412,7 @@ def _roots(context: CheckContext, config: PackagingConfig, dirs: Mapping[str, se
     return [""], True
 
 
-def _matches_any(path: str, patterns: Iterable[str]) -> bool:
+def matches_any(path: str, patterns: Iterable[str]) -> bool:
     for pattern in patterns:
         if not pattern:
             continue
@@ -425,7 +427,7 @@ def _matches_any(path: str, patterns: Iterable[str]) -> bool:
 def _excluded(directory: str, root: str, files: set[str], config: PackagingConfig) -> bool:
     """Whether the configuration leaves this directory out on purpose."""
     paths = [directory] + [f"{directory}/{name}" for name in files]
-    if any(_matches_any(path, config.excluded) for path in paths):
+    if any(matches_any(path, config.excluded) for path in paths):
         return True
     dotted = (directory[len(root) + 1:] if root else directory).replace("/", ".")
     if any(fnmatch.fnmatchcase(dotted, pattern) for pattern in config.excluded_dotted):
@@ -482,14 +484,20 @@ def packages_are_in_wheel(context: CheckContext) -> Iterator[Finding]:
     config = read_packaging_config(_config_texts(context))
     roots, flat = _roots(context, config, dirs)
     installed_dirs: set[str] = set()
+    modules_by_dir_name: dict[str, list[set[str]]] = {}  # last path component -> .py names in such dirs
     for wheel in wheels:
-        for path in install_paths(wheel):
+        installed = install_paths(wheel)
+        for path in installed:
             parts = path.split("/")
             for depth in range(1, len(parts)):
                 installed_dirs.add("/".join(parts[:depth]))
+        for directory, names in _python_dirs(installed).items():
+            modules_by_dir_name.setdefault(directory.rsplit("/", 1)[-1], []).append(names)
     reported: list[str] = []
     for candidate in _candidates(dirs, roots, flat):
         if candidate.installed in installed_dirs:
+            continue
+        if _shipped_elsewhere(candidate, dirs[candidate.directory], modules_by_dir_name):
             continue
         if any(candidate.installed.startswith(done + "/") for done in reported):
             continue
@@ -507,6 +515,13 @@ def packages_are_in_wheel(context: CheckContext) -> Iterator[Finding]:
             file=candidate.directory, artifact=wheels[0].filename, severity=severity,
             hint=_hint(candidate, config),
         )
+
+
+def _shipped_elsewhere(candidate: _Candidate, modules: set[str],
+                       modules_by_dir_name: Mapping[str, list[set[str]]]) -> bool:
+    """The same modules under another path (a `package_dir` mapping renames the package)."""
+    name = candidate.installed.rsplit("/", 1)[-1]
+    return any(modules <= shipped for shipped in modules_by_dir_name.get(name, ()))
 
 
 def _severity(candidate: _Candidate, config: PackagingConfig) -> Severity | None:

@@ -6,14 +6,14 @@ from __future__ import annotations
 import fnmatch
 import os
 import posixpath
-import tomllib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import tomllib
+
 from deploypack.checks import CheckContext, check
-from deploypack.checks.layout import NOT_PACKAGES, cfg_list, cfg_sections, toml_table
+from deploypack.checks.layout import NOT_PACKAGES, NOT_SUBPACKAGES, cfg_list, cfg_sections, matches_any, toml_table
 from deploypack.checks.wheel import listing, top_level_names
-from deploypack.distributions import Distribution
 from deploypack.findings import Finding, Severity
 from deploypack.rules import rule
 from deploypack.sources import toml_key_line
@@ -126,8 +126,8 @@ def declared_files_in_sdist(context: CheckContext) -> Iterator[Finding]:
     sdist = context.sdist
     if sdist is None:
         return
-    texts = {name: sdist.contents[name].decode("utf-8", "replace")
-             for name in ("pyproject.toml", "setup.cfg") if name in sdist.contents}
+    texts: dict[str, str] = {name: sdist.contents[name].decode("utf-8", "replace")
+                             for name in ("pyproject.toml", "setup.cfg") if name in sdist.contents}
     for named, config, table, key in _declared_files(texts):
         path = posixpath.normpath(named.strip().replace("\\", "/").removeprefix("./"))
         if sdist.member(path) is not None:
@@ -144,7 +144,7 @@ def declared_files_in_sdist(context: CheckContext) -> Iterator[Finding]:
 
 # --- tracked files left out ---------------------------------------------------------------------
 
-def _omitted_on_purpose(path: str) -> bool:
+def _commonly_omitted(path: str) -> bool:
     parts = path.split("/")
     if any(part.startswith(".") for part in parts):
         return True
@@ -152,11 +152,60 @@ def _omitted_on_purpose(path: str) -> bool:
     return any(fnmatch.fnmatchcase(top, pattern) for pattern in COMMONLY_OMITTED)
 
 
+def sdist_exclusions(texts: Mapping[str, str]) -> tuple[list[str], list[str] | None]:
+    """What the configuration leaves out of the sdist on purpose: (excluded globs, the only paths
+    included or None). Read from MANIFEST.in and the hatch/flit/pdm/poetry sdist settings."""
+    excluded: list[str] = []
+    only: list[str] | None = None
+    for line in texts.get("MANIFEST.in", "").splitlines():
+        words = line.split("#", 1)[0].split()
+        if len(words) < 2:
+            continue
+        command, arguments = words[0], words[1:]
+        if command in ("exclude", "global-exclude"):
+            excluded.extend(arguments if command == "exclude" else [f"*{a}" if not a.startswith("*") else a
+                                                                   for a in arguments])
+        elif command == "recursive-exclude":
+            excluded.extend(f"{arguments[0].rstrip('/')}/*{pattern}" for pattern in arguments[1:])
+        elif command == "prune":
+            excluded.append(arguments[0].rstrip("/"))
+    try:
+        pyproject: Mapping[str, Any] = tomllib.loads(texts.get("pyproject.toml", ""))
+    except tomllib.TOMLDecodeError:
+        return excluded, only
+    tool = toml_table(pyproject, "tool")
+    hatch_sdist = toml_table(tool, "hatch", "build", "targets", "sdist")
+    hatch = toml_table(tool, "hatch", "build")
+    for table in (hatch_sdist, hatch):
+        excluded.extend(_globs(table.get("exclude")))
+        included = _globs(table.get("only-include")) + _globs(table.get("include"))
+        if included and only is None:
+            only = included
+    excluded.extend(_globs(toml_table(tool, "flit", "sdist").get("exclude")))
+    excluded.extend(_globs(toml_table(tool, "pdm", "build").get("excludes")))
+    excluded.extend(_globs(toml_table(tool, "poetry").get("exclude")))
+    return excluded, only
+
+
+def _globs(value: Any) -> list[str]:
+    items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    return [str(item).strip().lstrip("/").rstrip("/") for item in items if isinstance(item, str) and item.strip()]
+
+
+def _excluded_on_purpose(path: str, excluded: list[str], only: list[str] | None) -> bool:
+    if only is not None and not any(path == p or path.startswith(p + "/") or fnmatch.fnmatchcase(path, p)
+                                    for p in only):
+        return True
+    return matches_any(path, excluded)
+
+
 def _matters(path: str, packages: set[str]) -> bool:
     """A file of an installed package, or a top-level license/README: its absence is a warning."""
     parts = path.split("/")
     if len(parts) == 1:
         return any(fnmatch.fnmatchcase(parts[0].lower(), pattern) for pattern in IMPORTANT_FILES)
+    if any(part.lower() in NOT_SUBPACKAGES for part in parts[:-1]):
+        return False  # tests inside a package are often left out of sdists on purpose
     for index in range(min(len(parts) - 1, 3)):
         if parts[index] in packages and not any(part.lower() in NOT_PACKAGES for part in parts[:index]):
             return True
@@ -180,8 +229,12 @@ def tracked_files_in_sdist(context: CheckContext) -> Iterator[Finding]:
         return
     present = {member.path for member in sdist.members}
     directories = {parent for path in present for parent in _ancestors(path)}
+    texts: dict[str, str] = {name: sdist.contents[name].decode("utf-8", "replace")
+                             for name in ("MANIFEST.in", "pyproject.toml") if name in sdist.contents}
+    excluded, only = sdist_exclusions(texts)
     missing = [path for path in context.git_files
-               if path not in present and path not in directories and not _omitted_on_purpose(path)]
+               if path not in present and path not in directories and not _commonly_omitted(path)
+               and not _excluded_on_purpose(path, excluded, only)]
     groups: dict[str, list[str]] = {}
     for path in missing:
         groups.setdefault(path.split("/", 1)[0], []).append(path)

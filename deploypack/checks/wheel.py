@@ -82,7 +82,8 @@ PLATFORM_WITHOUT_BINARY = rule(
     "`has_ext_modules`), so the wheel is tagged `py3-none-any`.",
 )
 WHEEL_FILE_INVALID = rule(
-    "W010", "wheel-file-invalid", Severity.ERROR, "the WHEEL file is missing, incomplete or disagrees with the file name",
+    "W010", "wheel-file-invalid", Severity.ERROR,
+    "the WHEEL file is missing, incomplete or disagrees with the file name",
     why="Installers read Wheel-Version, Root-Is-Purelib and Tag from .dist-info/WHEEL; tags that "
     "differ from the file name make installers pick the wheel for the wrong platforms.",
     fix="Build with a standards-compliant backend; retag with `wheel tags` rather than renaming the file.",
@@ -103,6 +104,7 @@ FOREIGN_NAMES = frozenset({
     "conftest", "setup", "noxfile",
 })
 _COMPILED = (".so", ".pyd", ".dylib", ".dll")
+_OTHER_BINARIES = (".exe", ".a", ".lib", ".node", ".bin", ".wasm")  # bundled tools and libraries
 _LISTED = 8
 
 
@@ -375,8 +377,9 @@ def _may_hold_binaries(wheel: Distribution, data: str | None) -> bool:
     for member in wheel.members:
         if member.type != "file":
             continue
-        name = member.path.rsplit("/", 1)[-1]
-        if member.path.startswith(f"{data}/") or ("." not in name and member.mode & 0o111):
+        name = member.path.rsplit("/", 1)[-1].lower()
+        if member.path.startswith(f"{data}/") or name.endswith(_OTHER_BINARIES) or (
+                "." not in name and member.mode & 0o111):
             return True
     return False
 

@@ -101,3 +101,24 @@ def test_without_git_nothing_is_compared(tmp_path: Path) -> None:
     project = tmp_path / "project"
     project.mkdir()
     assert findings(context(sdist, project_dir=project, git_files=None), "S004") == []
+
+
+def test_files_excluded_on_purpose_are_not_listed(tmp_path: Path) -> None:
+    manifest = "prune docs/_build\nglobal-exclude *.pyc\nexclude demo/secret_settings.py\n"
+    git = ["setup.py", "MANIFEST.in", "docs/_build/index.html", "demo/__init__.py", "demo/cache.pyc",
+           "demo/secret_settings.py"]
+    assert _tracked(tmp_path, git, {"setup.py": "", "MANIFEST.in": manifest, "demo/__init__.py": ""}) == []
+
+
+def test_hatch_sdist_include_list_leaves_the_rest_out_on_purpose(tmp_path: Path) -> None:
+    pyproject = '[tool.hatch.build.targets.sdist]\ninclude = ["/src", "/tests"]\n'
+    git = ["pyproject.toml", "src/demo/__init__.py", "benchmarks/run.py", "tests/test_a.py", "src/demo/data.json"]
+    (finding,) = _tracked(tmp_path, git, {"pyproject.toml": pyproject, "src/demo/__init__.py": "",
+                                          "tests/test_a.py": ""})
+    assert (finding.file, finding.severity) == ("src/demo/data.json", Severity.WARNING)
+
+
+def test_tests_inside_the_package_left_out_are_a_note(tmp_path: Path) -> None:
+    (finding,) = _tracked(tmp_path, ["setup.py", "demo/__init__.py", "demo/tests/test_x.py"],
+                          {"setup.py": "", "demo/__init__.py": ""})
+    assert (finding.file, finding.severity) == ("demo/tests/test_x.py", Severity.NOTE)

@@ -160,7 +160,8 @@ def test_platform_wheel_with_bundled_executable_is_not_flagged(tmp_path: Path) -
 
 
 def test_wheel_file_tags_must_match_the_file_name(tmp_path: Path) -> None:
-    wheel = write_wheel(tmp_path, GOOD, wheel_file="Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: cp312-cp312-win_amd64\n")
+    wheel_file = "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: cp312-cp312-win_amd64\n"
+    wheel = write_wheel(tmp_path, GOOD, wheel_file=wheel_file)
     (finding,) = findings(context(wheel), "W010")
     assert "cp312-cp312-win_amd64" in finding.message and "py3-none-any" in finding.message
 
@@ -255,3 +256,10 @@ def test_nested_utils_subpackage_is_a_package_but_top_level_utils_is_not(tmp_pat
             "demo/__init__.py": "", "demo/utils/strings.py": "", "utils/__init__.py": "", "utils/release.py": ""}
     (finding,) = _layout(tmp_path, tree, {"demo/__init__.py": ""})
     assert finding.file == "demo/utils"
+
+
+def test_package_renamed_by_a_package_dir_mapping_is_not_missing(tmp_path: Path) -> None:
+    setup = "from setuptools import setup\nsetup(packages=['demo', 'demo.sub'], package_dir={'demo': 'src'})\n"
+    tree = {"setup.py": setup,
+            "src/__init__.py": "", "src/sub/__init__.py": "", "src/sub/m.py": ""}
+    assert _layout(tmp_path, tree, {"demo/__init__.py": "", "demo/sub/__init__.py": "", "demo/sub/m.py": ""}) == []
