@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import urllib.parse
 from collections.abc import Mapping
 from pathlib import PurePosixPath
 from typing import TextIO
@@ -32,7 +33,7 @@ def repository_path(file: str | None, prefix: str) -> str | None:
     return str(PurePosixPath(prefix) / file) if prefix not in ("", ".") else file
 
 
-def annotations(report: Report, prefix: str) -> tuple[list[str], dict[str, int]]:
+def annotation_lines(report: Report, prefix: str) -> tuple[list[str], dict[str, int]]:
     """The annotation commands, most important first, and how many of each level were left out.
 
     Notices share their budget of ten with the one notice saying what was left out.
@@ -112,7 +113,8 @@ def _link(finding: Finding, prefix: str, environ: Mapping[str, str]) -> str:
     server, repository, sha = (environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA"))
     if path and server and repository and sha:
         anchor = f"#L{finding.line}" if finding.line else ""
-        return f'<a href="{html.escape(f"{server}/{repository}/blob/{sha}/{path}{anchor}", quote=True)}">{_cell(place)}</a>'
+        url = f"{server}/{repository}/blob/{sha}/{urllib.parse.quote(path)}{anchor}"
+        return f'<a href="{html.escape(url, quote=True)}">{_cell(place)}</a>'
     return f"<code>{_cell(place)}</code>"
 
 
@@ -120,8 +122,8 @@ def summary(report: Report, prefix: str, environ: Mapping[str, str], log_text: s
     name = f"{report.project_name or '?'} {report.project_version or ''}".strip()
     counts = report.counts()
     verdict = "✅ fit to publish" if report.ok else "❌ not fit to publish"
-    parts = [f"## deploypack: {_cell(name)}: {verdict}\n",
-             f"{counts['error']} errors · {counts['warning']} warnings · {counts['note']} notes · exit code {report.exit_code}\n"]
+    tally = " · ".join(text_reporter.plural(counts[level], level) for level in ("error", "warning", "note"))
+    parts = [f"## deploypack: {_cell(name)}: {verdict}\n", f"{tally} · exit code {report.exit_code}\n"]
     if report.error:
         parts.append(f"\n> {_cell(report.error)}\n")
     if report.artifacts:
@@ -133,7 +135,8 @@ def summary(report: Report, prefix: str, environ: Mapping[str, str], log_text: s
         of_level = [f for f in report.sorted_findings() if f.severity == severity]
         if not of_level:
             continue
-        parts.append(f"\n### {severity.value.capitalize()}s ({len(of_level)})\n\n| code | where | message |\n|---|---|---|\n")
+        parts.append(f"\n### {severity.value.capitalize()}s ({len(of_level)})\n\n"
+                     "| code | where | message |\n|---|---|---|\n")
         for finding in of_level:
             message = finding.message + (f"\n{finding.hint}" if finding.hint else "")
             parts.append(f"| `{finding.code}` | {_link(finding, prefix, environ)} | {_cell(message)} |\n")
@@ -159,7 +162,7 @@ def _log_details(log_text: str, room: int) -> str:
 def emit(report: Report, stream: TextIO, environ: Mapping[str, str], prefix: str, log_text: str | None,
          report_path: str | None = None, sarif_path: str | None = None) -> None:
     """Everything the github format does: annotations, the readable report, outputs, summary."""
-    lines, left_out = annotations(report, prefix)
+    lines, left_out = annotation_lines(report, prefix)
     for line in lines:
         stream.write(line + "\n")
     if any(left_out.values()):

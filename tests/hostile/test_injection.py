@@ -97,7 +97,7 @@ def assert_no_forged_command(text: str, codes: set[str]) -> Runner:
 def interleavings(stdout: str, stderr: str) -> list[str]:
     """The runner reads both streams at once: try them one after the other, and line by line."""
     out, err = stdout.splitlines(keepends=True), stderr.splitlines(keepends=True)
-    zipped = "".join(a + b for a, b in zip(out, err)) + "".join(out[len(err):]) + "".join(err[len(out):])
+    zipped = "".join(a + b for a, b in zip(out, err, strict=False)) + "".join(out[len(err):]) + "".join(err[len(out):])
     return [stdout + stderr, stderr + stdout, zipped]
 
 

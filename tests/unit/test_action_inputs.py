@@ -81,7 +81,8 @@ def test_anything_else_is_a_usage_error_naming_the_input(name: str, value: str) 
 
 
 def test_lists_accept_newlines_and_commas() -> None:
-    argv = from_environment({"INPUT_SELECT": "M0\nW1, S2\n\n", "INPUT_IGNORE": "C1,", "INPUT_SEVERITY": "M004=error\n"}).argv
+    argv = from_environment({"INPUT_SELECT": "M0\nW1, S2\n\n", "INPUT_IGNORE": "C1,",
+                             "INPUT_SEVERITY": "M004=error\n"}).argv
     assert "--select=M0,W1,S2" in argv and "--ignore=C1" in argv and "--severity=M004=error" in argv
 
 
