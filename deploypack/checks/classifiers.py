@@ -83,7 +83,8 @@ def _classifiers(context: CheckContext) -> Iterator[tuple[Distribution, str]]:
 
 @check(UNKNOWN_CLASSIFIER, PRIVATE_CLASSIFIER)
 def classifiers_are_known(context: CheckContext) -> Iterator[Finding]:
-    from trove_classifiers import classifiers as known, deprecated_classifiers
+    from trove_classifiers import classifiers as known
+    from trove_classifiers import deprecated_classifiers
 
     for dist, classifier in _classifiers(context):
         if classifier in known:
@@ -108,10 +109,10 @@ def classifiers_are_known(context: CheckContext) -> Iterator[Finding]:
 
 @check(LICENSE_CLASSIFIER_WITH_EXPRESSION)
 def no_license_classifier_with_expression(context: CheckContext) -> Iterator[Finding]:
-    expressions = {raw_metadata(dist).get("license_expression") for dist in metadata_dists(context)} - {None}
-    if not expressions:
+    expressions = [raw_metadata(dist).get("license_expression") for dist in metadata_dists(context)]
+    expression = next((value for value in expressions if value), None)
+    if expression is None:
         return
-    expression = sorted(expressions)[0]
     for dist, classifier in _classifiers(context):
         if classifier.startswith("License ::"):
             yield LICENSE_CLASSIFIER_WITH_EXPRESSION.at(

@@ -8,6 +8,7 @@ precise code and message, and M002 reports whatever else it refuses.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from deploypack.checks import CheckContext, check
 from deploypack.checks.metadata_fields import at, locate, metadata_dists, raw_field_name, raw_metadata, where
@@ -85,7 +86,8 @@ PROJECT_URL_MALFORMED = rule(
     "M023", "project-url-malformed", Severity.ERROR, "a project URL is not a label with an http(s) URL",
     why="The index refuses Project-URL entries without a label, with a label over 32 characters, or with "
     "a URL that is not absolute http(s) with a host; the links on the project page would be broken anyway.",
-    fix="Write each entry as `Label = \"https://host/path\"` under [project.urls] (or project_urls in setup.py/setup.cfg).",
+    fix="Write each entry as `Label = \"https://host/path\"` under [project.urls] (or project_urls in "
+    "setup.py/setup.cfg).",
 )
 
 # Fields whose validation errors belong to a dedicated check (with a precise code and message).
@@ -131,19 +133,28 @@ def _single_value(dist: Distribution, field: str | None) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def known_metadata_version(value: str) -> bool:
+    """Whether packaging (and with it the index and twine) reads this Metadata-Version."""
+    from packaging.metadata import Metadata
+
+    try:
+        Metadata.from_raw({"metadata_version": value, "name": "x", "version": "0"}, validate=True)
+    except Exception:  # an ExceptionGroup holding the one InvalidMetadata
+        return False
+    return True
+
+
 @check(METADATA_VERSION_UNSUPPORTED)
 def metadata_version_is_known(context: CheckContext) -> Iterator[Finding]:
-    from packaging.metadata import InvalidMetadata, Metadata
-
     for dist in metadata_dists(context):
         declared = raw_metadata(dist).get("metadata_version")
-        try:
-            Metadata.from_raw({"metadata_version": declared or ""}, validate=False).metadata_version
-        except InvalidMetadata:
-            yield METADATA_VERSION_UNSUPPORTED.at(
-                f"{dist.metadata_path} declares Metadata-Version {declared!r}, which no released tool reads",
-                **where(context, None, "metadata_version", dist),
-            )
+        if declared and known_metadata_version(declared):
+            continue
+        what = f"declares Metadata-Version {declared!r}, which no released tool reads" if declared else (
+            "has no Metadata-Version")
+        yield METADATA_VERSION_UNSUPPORTED.at(
+            f"{dist.metadata_path} {what}", **where(context, None, "metadata_version", dist),
+        )
 
 
 @check(NAME_INVALID, FILENAME_MISMATCH, FILENAME_NOT_NORMALIZED)
@@ -164,8 +175,7 @@ def names_are_valid_and_match(context: CheckContext) -> Iterator[Finding]:
 
 
 def _filename_findings(context: CheckContext, dist: Distribution, canonical: str) -> Iterator[Finding]:
-    from packaging.utils import (InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename,
-                                 parse_wheel_filename)
+    from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename, parse_wheel_filename
     from packaging.version import InvalidVersion, Version
 
     raw = raw_metadata(dist)
@@ -221,8 +231,10 @@ def version_is_releasable(context: CheckContext) -> Iterator[Finding]:
             continue  # the sdist and the wheel carry the same version: one finding, not two
         seen.add(text)
         source = version_source(context, text)
-        place = {"artifact": dist.filename, **(at(source.location) if source.location else {"member": dist.metadata_path})}
-        derived = f" ({source.plugin} derives it from git: build the tagged commit from a clean tree)" if source.plugin else ""
+        place: dict[str, Any] = {"artifact": dist.filename}
+        place.update(at(source.location) if source.location else {"member": dist.metadata_path})
+        derived = (f" ({source.plugin} derives it from git: build the tagged commit from a clean tree)"
+                   if source.plugin else "")
         try:
             version = Version(text)
         except InvalidVersion:
@@ -279,7 +291,6 @@ def project_urls_are_well_formed(context: CheckContext) -> Iterator[Finding]:
             reported.add((label, url))
             title = f"Project-URL {label!r}" if label is not None else field.replace("_", "-").title()
             location = locate(context, url, field if field != "download_url" else None)
-            yield PROJECT_URL_MALFORMED.at(
-                f"{title} {problem}", artifact=dist.filename, **at(location),
-                **({} if location else {"member": dist.metadata_path}),
-            )
+            place: dict[str, Any] = {"artifact": dist.filename}
+            place.update(at(location) if location else {"member": dist.metadata_path})
+            yield PROJECT_URL_MALFORMED.at(f"{title} {problem}", **place)

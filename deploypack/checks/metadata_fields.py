@@ -8,7 +8,7 @@ line of pyproject.toml, setup.cfg or setup.py that declares it.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from deploypack.checks import CheckContext
@@ -16,7 +16,7 @@ from deploypack.distributions import Distribution
 from deploypack.sources import SourceLocation, toml_table_line
 
 # metadata field (raw name) -> where backends read it from, per configuration file
-FIELD_KEYS: dict[str, dict[str, list[str]]] = {
+FIELD_KEYS: dict[str, dict[str, Iterable[str]]] = {
     "metadata_version": {"pyproject.toml": ["build-system.requires"]},
     "name": {"pyproject.toml": ["project.name", "tool.poetry.name"], "setup.cfg": ["metadata.name"],
              "setup.py": ["name"]},

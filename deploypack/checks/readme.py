@@ -21,7 +21,8 @@ from deploypack.rules import rule
 README_RENDER = rule(
     "M003", "readme-does-not-render", Severity.ERROR, "the long description does not render",
     why="The index refuses an upload whose long description has markup errors (twine check fails too).",
-    fix="Fix the markup at the README line given; for reStructuredText, `python -m readme_renderer README.rst` shows it.",
+    fix="Fix the markup at the README line given; for reStructuredText, `python -m readme_renderer README.rst` "
+    "shows it.",
 )
 README_CONTENT_TYPE = rule(
     "M004", "readme-content-type-missing", Severity.WARNING,

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import tomllib
 from collections.abc import Iterable
 from typing import Any
 
+import tomllib
+
 from deploypack.checks import CheckContext
 from deploypack.checks.metadata_fields import locate
-from deploypack.sources import ProjectSources, SourceLocation, toml_key_line, toml_table_line
+from deploypack.sources import CONFIG_FILES, ProjectSources, SourceLocation, toml_key_line, toml_table_line
 
 _VCS_BUILD_REQUIREMENTS = re.compile(
     r"^\s*(setuptools[-_]scm|setuptools[-_]git[-_]versioning|hatch[-_]vcs|versioningit|poetry[-_]dynamic[-_]versioning"
@@ -56,11 +57,13 @@ def _vcs_plugin(sources: ProjectSources, data: dict[str, Any], text: str) -> Ver
         if table in tool:
             line = toml_table_line(text, f"tool.{table}")
             return VersionSource(SourceLocation("pyproject.toml", line) if line else None, plugin)
-    dynamic = data.get("project", {}).get("dynamic", []) if isinstance(data.get("project"), dict) else []
-    build_requires = data.get("build-system", {}).get("requires", []) if isinstance(data.get("build-system"), dict) else []
+    project = data.get("project") if isinstance(data.get("project"), dict) else {}
+    dynamic = project.get("dynamic", []) if project else []
+    build_system = data.get("build-system") if isinstance(data.get("build-system"), dict) else {}
+    build_requires = build_system.get("requires", []) if build_system else []
     for requirement in build_requires if isinstance(build_requires, list) else ():
         match = _VCS_BUILD_REQUIREMENTS.match(str(requirement))
-        if match and ("version" in dynamic or not data.get("project")):
+        if match and ("version" in dynamic or not project):
             return VersionSource(sources.find_literal(str(requirement), ["pyproject.toml"]),
                                  match.group(1).lower().replace("_", "-"))
     setup_py = sources.text("setup.py") or ""
@@ -107,21 +110,44 @@ def _version_files(context: CheckContext, data: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(named))
 
 
-def _line_declaring(context: CheckContext, version: str, files: Iterable[str]) -> SourceLocation | None:
-    """The first line writing `version`: quoted, alone on its line (a VERSION file), or as a tuple
-    such as `VERSION = (5, 2, 19, "final", 0)`."""
+def _line_declaring(context: CheckContext, version: str, files: Iterable[str], *,
+                    bare: bool = True) -> SourceLocation | None:
+    """The line writing `version`: quoted, as a tuple such as `VERSION = (5, 2, 19, "final", 0)`, or (with
+    `bare`) alone on its line (a VERSION file, a setup.cfg value). Per file, a line that says `version`
+    wins over one that does not: `"2.0"` may also be a deprecation message's."""
     assert context.sources is not None
     numbers = re.match(r"^\d+(?:\.\d+)*", version)
     as_tuple = re.compile(r"\(\s*" + r"\s*,\s*".join(numbers.group(0).split(".")) + r"\b") if numbers else None
     quoted = re.compile(rf"""["']{re.escape(version)}["']""")
+    bare_value = re.compile(rf"^\s*(?:version\s*[=:]\s*)?{re.escape(version)}\s*$", re.IGNORECASE)
     for path in files:
         text = context.sources.text(path)
         if text is None:
             continue
+        fallback: SourceLocation | None = None
         for number, line in enumerate(text.splitlines(), start=1):
             hit = quoted.search(line) or (as_tuple.search(line) if as_tuple and "." in version else None)
-            if hit or line.strip() == version:
-                return SourceLocation(path, number, (hit.start() if hit else line.find(version)) + 1)
+            if hit is None and not (bare and bare_value.match(line)):
+                continue
+            column = (hit.start() if hit else line.find(version)) + 1
+            if "version" in line.lower() or (bare and bare_value.match(line)):
+                return SourceLocation(path, number, column)
+            fallback = fallback or SourceLocation(path, number, column)
+        if fallback is not None:
+            return fallback
+    return None
+
+
+def _declared_in_configuration(context: CheckContext, version: str) -> SourceLocation | None:
+    """`version = "1.2.0"` in pyproject.toml / setup.cfg / setup.py: only on a line that names a version,
+    so that `minversion = "1.0"` elsewhere is not taken for it."""
+    assert context.sources is not None
+    for name in CONFIG_FILES:
+        found = _line_declaring(context, version, [name], bare=name == "setup.cfg")
+        if found is not None:
+            line = (context.sources.text(name) or "").splitlines()[found.line - 1]
+            if re.search(r"\bversion\b", line[: found.column], re.IGNORECASE) or "__version__" in line:
+                return found
     return None
 
 
@@ -129,13 +155,13 @@ def version_source(context: CheckContext, version: str) -> VersionSource:
     """Where a person changes the version: the line writing `version`, or the version plugin's configuration."""
     if context.sources is None:
         return VersionSource(None)
+    static = _declared_in_configuration(context, version)  # written there: that line, whatever the plugins
+    if static is not None:
+        return VersionSource(static)
     data, text = _pyproject(context.sources)
     plugin = _vcs_plugin(context.sources, data, text)
     if plugin is not None:
         return plugin
-    static = locate(context, version)
-    if static is not None:
-        return VersionSource(static)
     found = _line_declaring(context, version, _version_files(context, data))
     if found is not None:
         return VersionSource(found)
