@@ -1,7 +1,7 @@
 """The output directory: staged, then committed whole, never left half-written.
 
-Everything a run produces is written to a staging directory on the same file system as
-`--outdir` and moved in only when the run got to the end. deploypack records the files it
+Everything a run produces is written to a private work directory and moved into `--outdir`
+(through a staging directory on the same file system) only when the run got to the end. deploypack records the files it
 wrote in `.deploypack-files`, so a later run replaces exactly those and refuses to mix its
 output with files it did not create (a stale wheel of an earlier version is how the wrong
 file gets published) unless `--clean` is given.
@@ -10,6 +10,7 @@ file gets published) unless `--clean` is given.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import signal
@@ -90,23 +91,46 @@ def signals_deferred() -> Iterator[None]:
 
 @contextlib.contextmanager
 def staging_directory(outdir: Path) -> Iterator[Path]:
-    """A fresh directory beside outdir (same file system, so the final moves are renames)."""
-    parent = outdir.absolute().parent
-    staging: Path | None = None
+    """A private work directory for the run's output, outside the project tree.
+
+    Not beside outdir: when outdir is inside the project (the default `dist/`), a directory
+    beside it is inside the project too, and backends that pack every unignored file into the
+    sdist (hatchling, pdm-backend) would pack the run's own work files. `commit` moves the
+    files next to outdir only at the end.
+    """
+    del outdir  # where the work directory goes does not depend on it; commit() handles the file system
+    with _fresh_directory(Path(tempfile.gettempdir()), "deploypack-work-") as work:
+        yield work
+
+
+@contextlib.contextmanager
+def _fresh_directory(parent: Path, prefix: str) -> Iterator[Path]:
+    """mkdtemp in `parent`, removed at the end whatever happens, even on a signal."""
+    directory: Path | None = None
     try:
-        with signals_deferred():  # a signal lands after `staging` is set, so `finally` removes it
+        with signals_deferred():  # a signal lands after `directory` is set, so `finally` removes it
             try:
                 parent.mkdir(parents=True, exist_ok=True)
-                staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=parent))
+                directory = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
             except OSError as error:
                 raise EnvironmentProblem(
                     f"cannot create a staging directory in {parent}: {error.strerror}"
                 ) from None
-        yield staging
+        yield directory
     finally:
-        if staging is not None:
+        if directory is not None:
             with signals_deferred():
-                shutil.rmtree(staging, ignore_errors=True)
+                shutil.rmtree(directory, ignore_errors=True)
+
+
+def _move_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.replace(source, target)
+    except OSError as error:
+        if error.errno != errno.EXDEV:
+            raise
+        shutil.copy2(source, target)  # another file system: copy, and the rename comes later
+        _fsync(target)
 
 
 def _fsync(path: Path) -> None:
@@ -120,41 +144,49 @@ def _fsync(path: Path) -> None:
 
 
 def commit(staging: Path, outdir: Path, names: list[str], clean: bool) -> None:
-    """Move `names` from staging into outdir, replacing the previous run's files.
+    """Move `names` from the work directory into outdir, replacing the previous run's files.
 
-    Every move is a rename on one file system. The previous files are first moved aside into
-    the staging directory; if any step fails, everything is moved back, so the outdir is either
-    the previous run's output or this one's, never a mix. Signals wait until the end.
+    The files first go to a staging directory beside outdir (same file system, so what follows
+    are renames). Then the previous files are moved aside, the new ones in, the record last; if
+    any step fails everything is moved back, so the outdir is either the previous run's output
+    or this one's, never a mix. Signals wait until the moves are done.
     """
     for name in names:
         if (staging / name).is_file():
             _fsync(staging / name)
+    with _fresh_directory(outdir.absolute().parent, STAGING_PREFIX) as local:
+        for name in names:
+            _move_or_copy(staging / name, local / name)
+        record_tmp = local / RECORD
+        record_tmp.write_text("".join(f"{name}\n" for name in sorted(names)), encoding="utf-8")
+        _fsync(record_tmp)
+        aside = local / ".previous"
+        aside.mkdir()
+        with signals_deferred():
+            _swap_in(local, outdir, aside, names, clean)
+
+
+def _swap_in(local: Path, outdir: Path, aside: Path, names: list[str], clean: bool) -> None:
     created = not outdir.exists()
     outdir.mkdir(parents=True, exist_ok=True)
-    record_tmp = staging / RECORD
-    record_tmp.write_text("".join(f"{name}\n" for name in sorted(names)), encoding="utf-8")
-    _fsync(record_tmp)
-    aside = staging / ".previous"
-    aside.mkdir()
-    replaced = (previous_outputs(outdir) | (set(foreign_files(outdir)) if clean else set()) | set(names)) | {RECORD}
+    replaced = previous_outputs(outdir) | (set(foreign_files(outdir)) if clean else set()) | set(names) | {RECORD}
     moved_aside: list[str] = []
     moved_in: list[str] = []
-    with signals_deferred():
-        try:
-            for name in sorted(replaced):
-                if os.path.lexists(outdir / name):
-                    os.replace(outdir / name, aside / name)
-                    moved_aside.append(name)
-            for name in [*names, RECORD]:
-                os.replace(staging / name, outdir / name)
-                moved_in.append(name)
-            _fsync(outdir)
-        except BaseException:
-            _roll_back(staging, outdir, aside, moved_in, moved_aside)
-            if created:
-                with contextlib.suppress(OSError):
-                    outdir.rmdir()
-            raise
+    try:
+        for name in sorted(replaced):
+            if os.path.lexists(outdir / name):
+                os.replace(outdir / name, aside / name)
+                moved_aside.append(name)
+        for name in [*names, RECORD]:
+            os.replace(local / name, outdir / name)
+            moved_in.append(name)
+        _fsync(outdir)
+    except BaseException:
+        _roll_back(local, outdir, aside, moved_in, moved_aside)
+        if created:
+            with contextlib.suppress(OSError):
+                outdir.rmdir()
+        raise
 
 
 def _roll_back(staging: Path, outdir: Path, aside: Path, moved_in: list[str], moved_aside: list[str]) -> None:

@@ -69,9 +69,12 @@ def test_a_signal_during_the_wheel_build_leaves_the_outdir_unchanged(
     assert {"SHA256SUMS", "manifest.json", ".deploypack-files"} <= set(before)
 
     marker = tmp_path / "marker"
+    temporary = tmp_path / "tmp"  # the run's own TMPDIR, to see that its work directory goes away
+    temporary.mkdir()
     process = subprocess.Popen(
         [sys.executable, "-m", "deploypack", "build", str(root)],
-        env=clean_environ(SLEEPY_MARKER=str(marker)), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=clean_environ(SLEEPY_MARKER=str(marker), TMPDIR=str(temporary)),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     assert process.stderr is not None
     seen = []
@@ -89,6 +92,7 @@ def test_a_signal_during_the_wheel_build_leaves_the_outdir_unchanged(
     assert "output directory was left as it was" in rest
     assert snapshot(outdir) == before
     assert staging_leftovers(outdir) == []
+    assert [p.name for p in temporary.iterdir() if p.name.startswith("deploypack-")] == []
     if marker.is_file() and marker.read_text().strip():
         pid = int(marker.read_text())
         wait_for(lambda: not Path(f"/proc/{pid}").exists() or "zombie" in _state(pid), 10, "the backend to die")
@@ -130,3 +134,15 @@ def test_foreign_files_are_refused_by_name_and_clean_removes_them(make_project) 
     again = run_cli(["build", str(root)])
     assert again.exit_code == 0 and sorted(p.name for p in outdir.iterdir()) == names
     assert os.listdir(root.parent).count("foreign") == 1 and staging_leftovers(outdir) == []
+
+
+def test_the_sdist_never_contains_the_runs_own_files(project) -> None:
+    """hatchling packs every file git does not ignore: the run's work files must not be in the tree."""
+    import tarfile
+
+    root = project("hatchling")  # no .gitignore, outdir inside the project
+    for _ in range(2):  # the second run also has the first run's dist/ in the tree
+        run = run_cli(["build", str(root)])
+        assert run.exit_code == 0, run.stdout + run.stderr
+        with tarfile.open(next((root / "dist").glob("*.tar.gz"))) as sdist:
+            assert not [name for name in sdist.getnames() if "deploypack" in name or "/dist/" in name]

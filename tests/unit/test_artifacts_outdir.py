@@ -57,11 +57,44 @@ def test_a_failing_commit_leaves_the_outdir_as_it_was(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["dist"]
 
 
+def test_a_failure_in_the_middle_of_the_moves_is_rolled_back(tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    commit_files(out, {"a-1.tar.gz": b"1", "SHA256SUMS": b"s1"})
+    before = snapshot(out)
+    local, aside = tmp_path / "local", tmp_path / "aside"
+    local.mkdir()
+    aside.mkdir()
+    (local / "a-2.tar.gz").write_bytes(b"2")
+    (local / "SHA256SUMS").write_bytes(b"s2")
+    # the old files are moved aside and two new ones moved in before the third is found missing
+    with pytest.raises(FileNotFoundError):
+        outdir._swap_in(local, out, aside, ["a-2.tar.gz", "SHA256SUMS", "missing.whl"], clean=False)
+    assert snapshot(out) == before
+    assert sorted(p.name for p in local.iterdir()) == ["SHA256SUMS", "a-2.tar.gz"]
+
+
+def test_the_work_directory_is_outside_the_project_and_removed(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    with outdir.staging_directory(project / "dist") as work:
+        assert not work.is_relative_to(project)  # a backend packing every file must not see it
+        (work / "x.whl").write_bytes(b"x")
+    assert not work.exists()
+    assert list(project.iterdir()) == []
+
+
 def test_a_failing_first_commit_removes_the_outdir_it_created(tmp_path: Path) -> None:
     out = tmp_path / "new" / "dist"
-    with pytest.raises(FileNotFoundError), outdir.staging_directory(out) as staging:
-        outdir.commit(staging, out, ["missing.whl"], clean=False)
+    with pytest.raises(FileNotFoundError), outdir.staging_directory(out) as work:
+        outdir.commit(work, out, ["missing.whl"], clean=False)  # fails while staging
     assert not out.exists()
+    local, aside = tmp_path / "local", tmp_path / "aside"
+    local.mkdir()
+    aside.mkdir()
+    (local / "a-1.tar.gz").write_bytes(b"1")
+    with pytest.raises(FileNotFoundError):
+        outdir._swap_in(local, out, aside, ["a-1.tar.gz", "missing.whl"], clean=False)  # fails while moving in
+    assert not out.exists() and (local / "a-1.tar.gz").read_bytes() == b"1"
 
 
 def test_signals_wait_until_the_block_is_done() -> None:
