@@ -24,7 +24,7 @@ examples:
   deploypack plan                          the matrix of the packages under the current directory
   deploypack plan . --axis os=ubuntu-latest,macos-latest
   deploypack plan --run --jobs 4           build every package here, 4 at a time, then merge
-  deploypack plan --run --build-args "--gate --strict"
+  deploypack plan --run --build-args="--gate --strict"   (with `=`: the value starts with --)
 """
 MERGE_EXAMPLES = """\
 examples:
@@ -54,7 +54,7 @@ def add_commands(commands: Any) -> None:
                       help="with --run: jobs go to DIR/jobs/<artifact-name> (their output to DIR/logs), "
                       "the merge to DIR/merged (default: ROOT/dist)")
     plan.add_argument("--build-args", default="", metavar="ARGS",
-                      help='extra `deploypack build` arguments for every job, e.g. "--gate --strict"')
+                      help='extra `deploypack build` arguments for every job, e.g. --build-args="--gate --strict"')
     plan.set_defaults(handler=_cmd_plan)
 
     merge = commands.add_parser(
