@@ -46,9 +46,7 @@ def write_artifacts(directory: Path, inputs: ArtifactInputs, shown_dir: str) -> 
         return str(PurePath(shown_dir) / name)
 
     files: list[str] = []
-    outputs: dict[str, str] = {
-        "subject-path": "\n".join(shown(d.filename) for d in sorted(inputs.distributions, key=lambda d: d.filename)),
-    }
+    outputs: dict[str, str] = {}  # the reporter already gives the distributions' paths (`subjects`)
     if "sums" in inputs.kinds:
         _write(directory, sums.FILENAME, sums.render((d.filename, d.sha256) for d in inputs.distributions))
         files.append(sums.FILENAME)

@@ -142,7 +142,7 @@ def test_github_outputs_feed_the_attestation_action(built: tuple[Path, dict, dic
     outdir, _, outputs = built
     checksums = Path(outputs["subject-checksums"])
     assert checksums.name == "SHA256SUMS" and checksums.resolve() == (outdir / "SHA256SUMS").resolve()
-    paths = outputs["subject-path"].splitlines()
+    paths = outputs["subjects"].splitlines()
     assert sorted(Path(p).name for p in paths) == sorted(p.name for p in outdir.iterdir()
                                                          if p.name.endswith((".whl", ".tar.gz")))
     assert all(Path(p).resolve().parent == outdir.resolve() for p in paths)

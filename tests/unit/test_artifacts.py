@@ -107,9 +107,10 @@ def test_written_checksums_pass_sha256sum_check(tmp_path: Path) -> None:
     result = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=out, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count(": OK") == 2
-    assert written.outputs["subject-checksums"] == "dist/SHA256SUMS"
-    assert written.outputs["subject-path"].splitlines() == ["dist/demo_pkg-1.2.0-py3-none-any.whl",
-                                                           "dist/demo_pkg-1.2.0.tar.gz"]
+    assert written.outputs == {
+        "subject-checksums": "dist/SHA256SUMS", "sbom": "dist/demo_pkg-1.2.0.cdx.json",
+        "provenance": "dist/demo_pkg-1.2.0.intoto.json", "manifest": "dist/manifest.json",
+    }
 
 
 def test_manifest_validates_and_describes_each_distribution(tmp_path: Path) -> None:
