@@ -75,6 +75,7 @@ FILES = {
     "MANIFEST.in": "include *.txt\n",
     "::set-output name=ok::true.txt": "x\n",
     "##[set-env name=X]y.txt": "y\n",
+    "a\n::error file=x::forged\rb.txt": "z\n",
 }
 
 
@@ -168,6 +169,32 @@ def test_a_failing_setup_py_quoting_commands(make_project: Callable[..., Path], 
                                                                                 "setup.py")
     values = parse_file_command((tmp_path / "output").read_text(encoding="utf-8"))
     assert values["ok"] == "false" and values["exit-code"] == "2"
+
+
+@pytest.mark.integration
+def test_a_backend_error_quoting_commands(make_project: Callable[..., Path], tmp_path: Path,
+                                         codes: set[str]) -> None:
+    """An in-tree backend that prints commands and fails with one in its message."""
+    prints = "".join(f"print({line!r})\nprint({line!r}, file=sys.stderr)\n" for line in INJECTIONS)
+    backend = "import sys\n" + prints + (
+        "def get_requires_for_build_sdist(config_settings=None):\n    return []\n"
+        "def build_sdist(sdist_directory, config_settings=None):\n"
+        "    raise RuntimeError('::error::backend\\n::set-output name=ok::true\\r##[add-path]/evil')\n"
+    )
+    tree = make_project({
+        "pyproject.toml": '[build-system]\nrequires = []\nbuild-backend = "evil_backend"\nbackend-path = ["."]\n'
+                          '[project]\nname = "evil"\nversion = "1.0"\n',
+        "evil_backend.py": backend,
+    }, name="evil")
+    run = run_cli(["build", str(tree), "--format", "github", "--outdir", str(tmp_path / "dist")],
+                  runner_environ(tmp_path))
+    assert run.exit_code == 2, run.stderr[-3000:]
+    for text in interleavings(run.stdout, run.stderr):
+        assert_no_forged_command(text, codes)
+    errors = [a for a in Runner().feed(run.stdout).annotations if a.name == "error"]
+    assert errors and errors[0].properties["title"] in codes
+    assert "::error::backend" in errors[0].data  # quoted, as the annotation's text
+    assert parse_file_command((tmp_path / "output").read_text(encoding="utf-8"))["ok"] == "false"
 
 
 def test_a_usage_error_quoting_commands_is_inert(tmp_path: Path, codes: set[str]) -> None:
