@@ -36,6 +36,7 @@ from deploypack.rules import rule
 SCHEMA = "deploypack-merged-manifest/1"
 MANIFEST = "manifest.json"
 SUMMARY = "SUMMARY.md"
+PROVENANCE_SUFFIX = ".intoto.json"
 MAX_MANIFEST_SIZE = 16 * 1024 * 1024
 
 DUPLICATE_FILE = rule(
@@ -138,13 +139,20 @@ def read_job(directory: Path, shown: str) -> JobOutput:
 
 
 def _extras(directory: Path, manifest: Mapping[str, Any] | None) -> tuple[Path, ...]:
-    """The SBOM and provenance files a job's manifest lists: they travel with the distributions."""
+    """The per-package files a job's manifest lists (the SBOM), which travel with its distributions.
+
+    Not the job's provenance statement: it covers that job's distributions only, and a release
+    directory's provenance must cover all of it (`deploypack verify`); attest the merged
+    SHA256SUMS instead.
+    """
     listed = manifest.get("artifacts") if manifest else None
     if not isinstance(listed, list):
         return ()
     found = []
     for name in listed:
         if not isinstance(name, str) or name in (sums.FILENAME, MANIFEST) or "/" in name or "\\" in name:
+            continue
+        if name.endswith(PROVENANCE_SUFFIX):
             continue
         path = directory / name
         if path.is_file() and not path.is_symlink() and parse_dist_name(name) is None:
@@ -252,6 +260,9 @@ def merged_manifest(jobs: Sequence[JobOutput]) -> dict[str, Any]:
             ({**dist, "package": entry["name"]} for entry in ordered for dist in entry["distributions"]),
             key=lambda item: item["file"],
         ),
+        # every other file of the merged directory, as in a build's manifest (`deploypack verify`)
+        "artifacts": sorted([sums.FILENAME, MANIFEST, SUMMARY, *(name for entry in ordered
+                                                                 for name in entry["artifacts"])]),
     }
 
 

@@ -85,6 +85,8 @@ def test_run_builds_every_package_in_parallel_and_merges(monorepo, local_run):
         ("dpdemo-cli", "1.0.0"), ("dpdemo-core", "1.0.0"), ("dpdemo-plugins", "1.0.0"),
     ]
     assert all(p["findings"] == {"error": 0, "warning": 0, "note": 0} for p in manifest["packages"])
+    verified = run_subprocess(["verify", str(merged)])  # the merged release is a verifiable release directory
+    assert verified.exit_code == 0, verified.stdout + verified.stderr
 
     generators = {wheel_text(merged / name, ".dist-info/WHEEL").split("Generator: ")[1].split()[0]
                   for name in EXPECTED_FILES if name.endswith(".whl")}

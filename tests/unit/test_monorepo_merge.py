@@ -48,10 +48,12 @@ def job(tmp_path: Path, folder: str, name: str, version: str, *, sums: bool = Tr
             f"{hashlib.sha256(f.read_bytes()).hexdigest()}  {f.name}\n" for f in sorted(files)))
     if manifest:
         (directory / f"{name}-{version}.cdx.json").write_text("{}\n")
+        (directory / f"{name}-{version}.intoto.json").write_text("{}\n")
         (directory / "manifest.json").write_text(json.dumps({
             "schema": "deploypack-manifest/1", "project": {"name": name.replace("_", "-"), "version": version},
             "findings": {"error": 0, "warning": 2, "note": 1, "codes": {}},
-            "artifacts": ["SHA256SUMS", f"{name}-{version}.cdx.json", "manifest.json", "../escape.json"],
+            "artifacts": ["SHA256SUMS", f"{name}-{version}.cdx.json", f"{name}-{version}.intoto.json",
+                          "manifest.json", "../escape.json"],
         }))
     (directory / "deploypack-report.log").write_text("a log, not a distribution\n")
     return directory
@@ -77,7 +79,8 @@ def test_merging_jobs_writes_one_checked_release(tmp_path):
     assert [(p["name"], p["version"], p["findings"]) for p in manifest["packages"]] == [
         ("core", "1.0", {"error": 0, "warning": 2, "note": 1}), ("my-cli", "2.0", None),
     ]
-    assert manifest["packages"][0]["artifacts"] == ["core-1.0.cdx.json"]
+    assert manifest["packages"][0]["artifacts"] == ["core-1.0.cdx.json"]  # a job's provenance covers that job only
+    assert manifest["artifacts"] == ["SHA256SUMS", "SUMMARY.md", "core-1.0.cdx.json", "manifest.json"]
     assert "**Merged** 2 package(s), 4 distribution(s)." in (out / "SUMMARY.md").read_text()
 
 
