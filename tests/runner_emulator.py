@@ -89,9 +89,9 @@ def parse_v2(line: str, registered: set[str] | frozenset[str]) -> Command | None
         return None
     info = message[2:end]
     name, space, rest = info.partition(" ")
-    if name.lower() not in registered:
+    if not name or name.lower() not in registered:  # an empty name fails the runner's constructor
         return None
-    properties = _properties(rest.strip(), ",", unescape_property) if space and name else {}
+    properties = _properties(rest.strip(), ",", unescape_property) if space else {}
     return Command(name.lower(), properties, unescape_data(message[end + 2:]), line)
 
 
@@ -104,9 +104,9 @@ def parse_legacy(line: str, registered: set[str] | frozenset[str]) -> Command | 
         return None
     info = line[start + 3:close]
     name, space, rest = info.partition(" ")
-    if name.lower() not in registered:
+    if not name or name.lower() not in registered:
         return None
-    properties = _properties(rest, ";", unescape_legacy) if space and name else {}
+    properties = _properties(rest, ";", unescape_legacy) if space else {}
     return Command(name.lower(), properties, unescape_legacy(line[close + 1:]), line)
 
 

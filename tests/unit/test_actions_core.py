@@ -175,3 +175,21 @@ def test_append_file_command_writes_to_the_runners_file(tmp_path) -> None:
 def test_add_mask_is_a_command_with_the_secret_as_data() -> None:
     runner = Runner().feed(actions_core.add_mask("p@ss,word:\nx") + "\n")
     assert runner.masks == ["p@ss,word:\nx"]
+
+
+def test_the_emulator_reads_like_the_runner() -> None:
+    """Cases from the runner's documented behaviour, so the emulator itself is pinned down."""
+    registered = {"error", "do-something"}
+    command = parse_v2("::do-something k1=;=%2C=%0D=%0A=]=%3A,::;-%0D-%0A-]-:-,", registered)
+    assert command is not None
+    assert command.properties == {"k1": ";=,=\r=\n=]=:"} and command.data == ";-\r-\n-]-:-,"
+    assert parse_v2("::error::", registered).data == ""  # type: ignore[union-attr]
+    assert parse_v2(" \t::ERROR::x", registered).name == "error"  # type: ignore[union-attr]
+    assert parse_v2("x ::error::y", registered) is None
+    assert parse_v2("::unknown::x", registered) is None
+    assert parse_v2("::::x", registered | {""}) is None
+    assert parse_legacy("text ##[error file=a;line=2]m%5D", registered).properties == {  # type: ignore[union-attr]
+        "file": "a", "line": "2"}
+    runner = Runner().feed("::stop-commands::tok\n::error::inert\ntext ##[TOK]\n::error::live\na\r::error::cr\n")
+    assert [c.data for c in runner.annotations] == ["live", "cr"]
+    assert "::error::inert" in runner.output
