@@ -181,6 +181,22 @@ def _file_digest(path: Path) -> str:
         return _digest(handle)
 
 
+# What each kind of difference usually means, and what to change (aspect, or prefix ending in a space).
+_ADVICE = (
+    ("timestamp in the gzip header", "The gzip header holds the compression time: the backend should "
+     "take it from SOURCE_DATE_EPOCH (or write 0)."),
+    ("timestamp", "Member times differ: the backend stamps files it generates (or directories) with the "
+     "build time instead of clamping them to SOURCE_DATE_EPOCH; setuptools sdists do this."),
+    ("content", "Member contents differ: the build writes something that changes per run (a date, a "
+     "random value, a host name, or an absolute build path, which compiled extensions often embed)."),
+    ("order", "Members are stored in another order: the build lists files without sorting them."),
+    ("permissions ", "Permissions follow the umask or the checkout: normalise them when building."),
+    ("uid/gid", "Owner ids come from the building user: the backend should write 0/root."),
+    ("only in ", "Files come and go between builds: the build includes files it generates or finds by "
+     "chance (caches, leftovers)."),
+)
+
+
 def findings_for(first: Path, second: Path, epoch: str | None) -> list[Finding]:
     differences = compare_archives(first, second)
     if not differences:
@@ -199,9 +215,13 @@ def findings_for(first: Path, second: Path, epoch: str | None) -> list[Finding]:
     for aspect, members in by_aspect.items():
         listed = ", ".join(members[:_SHOWN]) + (f", and {len(members) - _SHOWN} more" if len(members) > _SHOWN else "")
         parts.append(f"{aspect}: {len(members)} member{'s' if len(members) != 1 else ''} ({listed})")
-    hint = NOT_REPRODUCIBLE.fix if epoch else (
-        "No SOURCE_DATE_EPOCH was set (no git commit to take it from): set it, or build from a git "
-        "checkout. " + NOT_REPRODUCIBLE.fix)
+    aspects = [aspect for difference in differences for aspect in difference.aspects]
+    advice = [text for key, text in _ADVICE
+              if any(aspect == key or key.endswith(" ") and aspect.startswith(key) for aspect in aspects)]
+    if not epoch:
+        advice.insert(0, "No SOURCE_DATE_EPOCH was set (no git commit to take it from): set it, or build "
+                      "from a git checkout.")
+    hint = " ".join(advice) or NOT_REPRODUCIBLE.fix
     member = next((d.member for d in differences if d.member), None)
     return [NOT_REPRODUCIBLE.at(
         f"{first.name} differs between two builds of the same source: " + "; ".join(parts),

@@ -74,4 +74,16 @@ def test_the_finding_names_the_differing_member_and_how(tmp_path: Path) -> None:
     assert finding.member == "p/_stamp.py" and finding.artifact == "p-1-py3-none-any.whl"
     assert "content: 1 member (p/_stamp.py)" in finding.message
     assert "timestamp: 1 member (p/_stamp.py)" in finding.message
-    assert "SOURCE_DATE_EPOCH" in (finding.hint or "")  # none was set: say so
+    assert "No SOURCE_DATE_EPOCH was set" in (finding.hint or "")
+    assert "Member contents differ" in (finding.hint or "") and "Member times differ" in (finding.hint or "")
+
+
+def test_the_hint_matches_the_kind_of_difference(tmp_path: Path) -> None:
+    base = [("p-1/a.py", b"a")]
+    one = tar(tmp_path / "one.tar.gz", base)
+    [finding] = findings_for(one, tar(tmp_path / "g" / "one.tar.gz", base, gzip_mtime=99), "1700000000")
+    assert finding.message.endswith("the archive itself: timestamp in the gzip header")
+    assert "gzip header" in (finding.hint or "") and "Member times" not in (finding.hint or "")
+    assert "No SOURCE_DATE_EPOCH" not in (finding.hint or "")
+    [finding] = findings_for(one, tar(tmp_path / "u" / "one.tar.gz", base, uid=501), "1700000000")
+    assert "building user" in (finding.hint or "")
