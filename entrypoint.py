@@ -57,6 +57,41 @@ def mark_safe_directory(workspace: Path, environ: Mapping[str, str]) -> None:
         pass  # no git: the build can still run; a git-derived version will say what is missing
 
 
+class _Recorder:
+    """Passes stderr on and keeps its end, to annotate a run that stopped before its report."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.tail = ""
+
+    def write(self, text: str) -> int:
+        self.tail = (self.tail + text)[-8192:]
+        return self.stream.write(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+
+def _size(path: str | None) -> int:
+    try:
+        return os.path.getsize(path) if path else 0
+    except OSError:
+        return 0
+
+
+def report_early_stop(code: int, stderr_tail: str, environ: Mapping[str, str], stdout: TextIO) -> None:
+    """deploypack stopped before reporting (usage, configuration, environment, internal error):
+    an error annotation with its message, and the outputs a workflow tests (`ok`, `exit-code`)."""
+    lines = [line for line in stderr_tail.replace("\u2060", "").splitlines()
+             if line.startswith(("deploypack: ", "  hint: ", "  traceback saved"))]
+    message = "\n".join(lines[-6:]) or f"deploypack stopped with exit code {code}; see the log"
+    stdout.write(actions_core.annotation("error", message, title=f"deploypack: exit code {code}") + "\n")
+    actions_core.append_file_command("GITHUB_OUTPUT", {"ok": "false", "exit-code": str(code)}, environ)
+
+
 def run(environ: MutableMapping[str, str], stdout: TextIO, stderr: TextIO) -> int:
     workspace = prepare_environment(environ)
     mark_safe_directory(workspace, environ)
@@ -66,11 +101,18 @@ def run(environ: MutableMapping[str, str], stdout: TextIO, stderr: TextIO) -> in
     except DeploypackError as error:
         stdout.write(actions_core.annotation("error", error.message + (f"\n{error.hint}" if error.hint else ""),
                                              title="deploypack: bad input") + "\n")
+        actions_core.append_file_command("GITHUB_OUTPUT", {"ok": "false", "exit-code": str(int(error.exit_code))},
+                                         environ)
         return int(error.exit_code)
     for secret in invocation.masks:
         stdout.write(actions_core.add_mask(secret) + "\n")
     stdout.flush()
-    return cli_main(invocation.argv, environ, stdout, stderr)
+    outputs_before = _size(environ.get("GITHUB_OUTPUT"))
+    recorder = _Recorder(stderr)
+    code = cli_main(invocation.argv, environ, stdout, recorder)  # type: ignore[arg-type]
+    if code != 0 and _size(environ.get("GITHUB_OUTPUT")) == outputs_before:
+        report_early_stop(code, recorder.tail, environ, stdout)
+    return code
 
 
 if __name__ == "__main__":

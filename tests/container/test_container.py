@@ -187,7 +187,7 @@ def test_a_bad_input_fails_with_exit_3(image: Image, tmp_path: Path) -> None:
     assert run.exit_code == 3
     [annotation] = run.runner.annotations
     assert annotation.name == "error" and "action input 'strict'" in annotation.data
-    assert run.outputs == {}
+    assert run.outputs == {"ok": "false", "exit-code": "3"}
 
 
 # --- linters: they skip where they are not installed ------------------------------------------

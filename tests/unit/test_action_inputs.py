@@ -140,6 +140,22 @@ def test_a_bad_input_is_an_error_annotation_and_exit_3(tmp_path: Path, monkeypat
     assert code == 3
     [annotation] = Runner().feed(out.getvalue()).annotations
     assert annotation.name == "error" and "action input 'strict'" in annotation.data
+    assert parse_file_command((tmp_path / "files" / "output").read_text()) == {"ok": "false", "exit-code": "3"}
+
+
+def test_a_run_that_stops_before_its_report_is_annotated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for folder in ("ws", "home", "files"):
+        (tmp_path / folder).mkdir()
+    environ = runner_environ(tmp_path / "ws", tmp_path / "home", tmp_path / "files", path="::error::missing")
+    out, err = io.StringIO(), io.StringIO()
+    code = load_entrypoint().run(environ, out, err)
+    assert code == 3
+    [annotation] = Runner().feed(out.getvalue()).annotations
+    assert annotation.properties["title"] == "deploypack: exit code 3"
+    assert "does not exist" in annotation.data and "::error::missing" in annotation.data
+    assert parse_file_command((tmp_path / "files" / "output").read_text()) == {"ok": "false", "exit-code": "3"}
+    assert Runner().feed(err.getvalue()).commands == []
 
 
 def test_home_caches_and_safe_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
