@@ -159,12 +159,11 @@ def _get(url: str, timeout: float) -> tuple[bytes, str, str]:
         return _get_file(parts)
     if parts.scheme not in ("http", "https"):
         raise ValueError(f"unsupported index URL scheme {parts.scheme!r}")
-    headers = {"Accept": ACCEPT, "User-Agent": "deploypack"}
+    request = urllib.request.Request(redact(url), headers={"Accept": ACCEPT, "User-Agent": "deploypack"})
     if parts.username is not None or parts.password is not None:
         credentials = f"{urllib.parse.unquote(parts.username or '')}:{urllib.parse.unquote(parts.password or '')}"
-        headers["Authorization"] = "Basic " + base64.b64encode(credentials.encode()).decode()
-        url = redact(url)
-    request = urllib.request.Request(url, headers=headers)
+        # unredirected: a redirect to another host must not carry the index's credentials
+        request.add_unredirected_header("Authorization", "Basic " + base64.b64encode(credentials.encode()).decode())
     with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - the scheme is checked
         body = response.read(MAX_RESPONSE + 1)
         if len(body) > MAX_RESPONSE:

@@ -8,6 +8,7 @@ the test environment with --no-isolation, so the tests do not wait on build envi
 
 from __future__ import annotations
 
+import base64
 import http.server
 import json
 import socket
@@ -89,6 +90,7 @@ class StaticIndex:
     def __init__(self) -> None:
         self.pages: dict[str, tuple[int, str, bytes]] = {}
         self.requests: list[tuple[str, str]] = []  # (path, Accept)
+        self.authorization: str | None = None  # when set, other requests get 401
         handler = self._handler()
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/simple/"
@@ -101,6 +103,8 @@ class StaticIndex:
             def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
                 index.requests.append((self.path, self.headers.get("Accept", "")))
                 status, content_type, body = index.pages.get(self.path, (404, "text/html", b"not found"))
+                if index.authorization and self.headers.get("Authorization") != index.authorization:
+                    status, content_type, body = 401, "text/plain", b"who are you"
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
@@ -346,3 +350,16 @@ def test_source_date_epoch_must_come_from_the_commit(pypiserver, flit_project):
     assert run.exit_code == 0  # a warning
     assert gate_build(project, "--index-url", pypiserver.url, "--strict",
                       environ=clean_environ(SOURCE_DATE_EPOCH="315532800")).exit_code == 1
+
+
+def test_credentials_in_the_index_url_are_used_and_never_shown(static_index, flit_project):
+    static_index.authorization = "Basic " + base64.b64encode(b"deploy:s3cr3t").decode()
+    static_index.pages["/simple/gate-auth/"] = (200, "text/html", b'<a href="/f/gate_auth-1.0.0.tar.gz">x</a>')
+    project = flit_project("gate-auth", "1.0.0", tag="v1.0.0")
+    with_credentials = static_index.url.replace("http://", "http://deploy:s3cr3t@")
+    run = gate_build(project, "--index-url", with_credentials)
+    assert run.exit_code == 1 and gate_codes(run) == ["G001"]
+    assert "s3cr3t" not in run.stdout + run.stderr
+    assert run.json()["gate"]["index"] == static_index.url
+    wrong = gate_build(project, "--index-url", static_index.url.replace("http://", "http://deploy:wrong@"))
+    assert wrong.exit_code == 4 and "HTTP 401" in wrong.stderr and "wrong" not in wrong.stderr

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -157,3 +159,53 @@ def test_a_failing_job_stops_before_the_merge(tmp_path):
     assert built == ["good_pkg-1.0-py3-none-any.whl", "good_pkg-1.0.tar.gz"]
     again = run_subprocess(["plan", str(root), "--run", "--jobs", "2", "--build-args=--no-isolation"])
     assert again.exit_code == 2  # the jobs directory of the earlier run is replaced, not refused
+
+
+def _processes_mentioning(text: str) -> list[str]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if text in command:
+                found.append(command)
+    return found
+
+
+def test_sigterm_stops_every_running_job(tmp_path):
+    root = tmp_path / "repo"
+    for name in ("slow-a", "slow-b"):
+        package = root / name
+        package.mkdir(parents=True)
+        (package / "setup.py").write_text(
+            "import os, pathlib, time\n"
+            f"pathlib.Path({str(tmp_path)!r}, {name!r} + '.started').write_text(str(os.getpid()))\n"
+            "time.sleep(300)\n"
+            f"from setuptools import setup\nsetup(name={name!r}, version='1.0')\n"
+        )
+    git_init(root, tag="v1.0")
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "deploypack", "plan", str(root), "--run", "--jobs", "2", "--build-args=--no-isolation"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_environ(),
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while not all((tmp_path / f"{name}.started").exists() for name in ("slow-a", "slow-b")):
+            assert time.monotonic() < deadline and runner.poll() is None, runner.communicate()
+            time.sleep(0.2)
+        assert len(_processes_mentioning(str(root))) >= 2
+        started = time.monotonic()
+        runner.send_signal(signal.SIGTERM)
+        _out, err = runner.communicate(timeout=120)
+        assert runner.returncode == 143, err
+        assert time.monotonic() - started < 60
+        time.sleep(1)
+        assert _processes_mentioning(str(root)) == []  # no build left behind
+        for name in ("slow-a", "slow-b"):  # and no backend: the processes running setup.py are gone
+            backend = Path("/proc") / (tmp_path / f"{name}.started").read_text()
+            assert not backend.exists() or "zombie" in (backend / "status").read_text()
+    finally:
+        if runner.poll() is None:
+            runner.kill()
