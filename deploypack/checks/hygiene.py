@@ -80,6 +80,20 @@ _JUNK_MATCH = re.compile("|".join(fnmatch.translate(pattern) for pattern in JUNK
 SECRET_NAMES = frozenset({".pypirc", ".netrc", "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", ".git-credentials"})
 _HARMLESS_ENV = (".example", ".sample", ".template", ".dist", ".defaults", ".default", ".in", ".tpl")
 _PRIVATE_KEY = re.compile(rb"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")
+# A cheap first pass over every path (plain string operations): could it be any of the above?
+_SUSPECT_NAMES = JUNK_NAMES | SECRET_NAMES
+_SUSPECT_SUFFIXES = (".swp", ".swo", "~", ".orig", ".rej", ".pyc", ".pyo")
+_SUSPECT_PREFIXES = (".env", ".#", "#")
+_DIR_MARKER = re.compile("/(?:" + "|".join(re.escape(n) for n in sorted(VCS_NAMES | SDIST_JUNK_DIRS)) + ")/").search
+
+
+def _suspect(path: str) -> bool:
+    name = path[path.rfind("/") + 1:].lower()
+    if name in _SUSPECT_NAMES or name.endswith(_SUSPECT_SUFFIXES) or name.startswith(_SUSPECT_PREFIXES):
+        return True
+    return _DIR_MARKER(f"/{path}/") is not None
+
+
 TEST_DIRS = frozenset({"tests", "test", "testing", "fixtures", "testdata", "test_data", "tests_data"})
 _PER_ARTIFACT = 10
 
@@ -220,6 +234,8 @@ def no_unwanted_files(context: CheckContext) -> Iterator[Finding]:
         reported_dirs: set[str] = set()
         for member in dist.members:
             path = member.path if dist.kind == "sdist" else member.name
+            if not _suspect(path) and member.path not in dist.contents:
+                continue  # the common case, decided by one regular expression
             parts = path.rstrip("/").split("/")
             junk_dirs = JUNK_DIRS if dist.kind == "wheel" else SDIST_JUNK_DIRS
             directory = _special_dir(parts, VCS_NAMES) or _special_dir(parts, junk_dirs)

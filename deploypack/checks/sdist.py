@@ -3,6 +3,7 @@ files of the project that git tracks but the sdist left out."""
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
 import os
 import posixpath
@@ -216,10 +217,11 @@ def _wheel_packages(context: CheckContext) -> set[str]:
     return {name for wheel in context.wheels for name, (_, package) in top_level_names(wheel).items() if package}
 
 
-def _ancestors(path: str) -> Iterator[str]:
-    while "/" in path:
-        path = path.rsplit("/", 1)[0]
-        yield path
+def _is_directory_of(path: str, ordered: list[str]) -> bool:
+    """A git submodule (tracked as one path) whose files the sdist holds."""
+    prefix = path + "/"
+    index = bisect.bisect_left(ordered, prefix)
+    return index < len(ordered) and ordered[index].startswith(prefix)
 
 
 @check(TRACKED_NOT_IN_SDIST, needs_source=True)
@@ -228,13 +230,15 @@ def tracked_files_in_sdist(context: CheckContext) -> Iterator[Finding]:
     if sdist is None or context.git_files is None:
         return
     present = {member.path for member in sdist.members}
-    directories = {parent for path in present for parent in _ancestors(path)}
+    absent = [path for path in context.git_files if path not in present and not _commonly_omitted(path)]
+    if not absent:
+        return
     texts: dict[str, str] = {name: sdist.contents[name].decode("utf-8", "replace")
                              for name in ("MANIFEST.in", "pyproject.toml") if name in sdist.contents}
     excluded, only = sdist_exclusions(texts)
-    missing = [path for path in context.git_files
-               if path not in present and path not in directories and not _commonly_omitted(path)
-               and not _excluded_on_purpose(path, excluded, only)]
+    ordered = sorted(present)
+    missing = [path for path in absent
+               if not _is_directory_of(path, ordered) and not _excluded_on_purpose(path, excluded, only)]
     groups: dict[str, list[str]] = {}
     for path in missing:
         groups.setdefault(path.split("/", 1)[0], []).append(path)
