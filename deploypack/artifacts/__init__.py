@@ -17,6 +17,7 @@ from deploypack.artifacts import manifest, provenance, sums
 from deploypack.artifacts.common import ArtifactInputs, BuildInfo, SourceInfo
 from deploypack.artifacts.source import source_info
 from deploypack.distributions import Distribution
+from deploypack.errors import EnvironmentProblem
 from deploypack.findings import Finding
 
 if TYPE_CHECKING:
@@ -34,7 +35,10 @@ class Written:
 
 
 def _write(directory: Path, name: str, text: str) -> None:
-    (directory / name).write_text(text, encoding="utf-8", newline="\n")
+    try:
+        (directory / name).write_text(text, encoding="utf-8", newline="\n")
+    except OSError as error:  # a full or failing disk is the machine's problem, not a bug
+        raise EnvironmentProblem(f"cannot write {name}: {error.strerror or error}") from None
 
 
 def write_artifacts(directory: Path, inputs: ArtifactInputs, shown_dir: str) -> Written:

@@ -216,3 +216,12 @@ def test_artifact_selection_writes_only_what_was_asked(tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == ["demo_pkg-1.2.0.cdx.json"]
     assert "subject-checksums" not in written.outputs
     assert write_artifacts(out, inputs_for(tmp_path, kinds=()), "dist").files == []
+
+
+def test_a_disk_error_while_writing_is_an_environment_problem(tmp_path: Path) -> None:
+    from deploypack.errors import EnvironmentProblem
+
+    inputs = inputs_for(tmp_path)
+    with pytest.raises(EnvironmentProblem) as raised:
+        write_artifacts(tmp_path / "does-not-exist", inputs, "dist")
+    assert raised.value.exit_code == 4 and "SHA256SUMS" in raised.value.message
