@@ -87,10 +87,16 @@ def _cmd_plan(args: argparse.Namespace, environ: Mapping[str, str], stdout: Text
     text = json.dumps(plan, separators=(",", ":"))
     actions_core.append_file_command("GITHUB_OUTPUT", {"matrix": text, "count": str(len(plan["include"]))},
                                      environ)
+    if environ.get("GITHUB_ACTIONS") == "true":  # names and paths come from the repository: never commands
+        stdout = actions_core.GuardedWriter(stdout)  # type: ignore[assignment]
     if not args.run:
-        stdout.write(text + "\n")
+        stdout.write(actions_core.inert_json(text) + "\n")
+        stdout.flush()
         return 0
-    return _run_plan(args, plan["include"], environ, stdout, stderr)
+    try:
+        return _run_plan(args, plan["include"], environ, stdout, stderr)
+    finally:
+        stdout.flush()
 
 
 def _run_plan(args: argparse.Namespace, entries: list[dict[str, Any]], environ: Mapping[str, str],
@@ -163,7 +169,9 @@ def _cmd_merge(args: argparse.Namespace, environ: Mapping[str, str], stdout: Tex
     elif output_format == "github":
         _emit_github(outcome, args.outdir, environ, stdout)
     else:
-        _write_merge_text(outcome, stdout)
+        guarded = actions_core.GuardedWriter(stdout) if environ.get("GITHUB_ACTIONS") == "true" else stdout
+        _write_merge_text(outcome, guarded)  # type: ignore[arg-type]
+        guarded.flush()
     return int(result["exit_code"])
 
 

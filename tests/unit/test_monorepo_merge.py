@@ -185,3 +185,14 @@ def test_merge_cli_github_outputs_and_summary(tmp_path):
     bad = run_cli(["merge", str(a), str(job(tmp_path, "b", "a", "2")), "--outdir", str(tmp_path / "r2")],
                   environ=environ)
     assert bad.exit_code == 1 and "::error title=G021::" in bad.stdout
+
+
+def test_names_from_the_jobs_never_become_workflow_commands(tmp_path):
+    a = job(tmp_path, "a", "a", "1", manifest=True)
+    data = json.loads((a / "manifest.json").read_text())
+    data["project"]["name"] = "::error::pwned"
+    (a / "manifest.json").write_text(json.dumps(data))
+    environ = clean_environ(GITHUB_ACTIONS="true")
+    run = run_cli(["merge", str(a), "--outdir", str(tmp_path / "out"), "--format", "text"], environ=environ)
+    assert run.exit_code == 0 and "pwned" in run.stdout
+    assert not any(line.lstrip().startswith("::") for line in run.stdout.splitlines())
