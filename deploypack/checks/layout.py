@@ -436,7 +436,7 @@ def _excluded(directory: str, root: str, files: set[str], config: PackagingConfi
         return True
     if config.single_module is not None:
         top = dotted.split(".", 1)[0]
-        return top != config.single_module
+        return top != config.single_module.split(".", 1)[0]  # `ns.pkg` for a namespace package
     return False
 
 

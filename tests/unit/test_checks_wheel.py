@@ -263,3 +263,40 @@ def test_package_renamed_by_a_package_dir_mapping_is_not_missing(tmp_path: Path)
     tree = {"setup.py": setup,
             "src/__init__.py": "", "src/sub/__init__.py": "", "src/sub/m.py": ""}
     assert _layout(tmp_path, tree, {"demo/__init__.py": "", "demo/sub/__init__.py": "", "demo/sub/m.py": ""}) == []
+
+
+def test_flit_ships_one_module_other_packages_are_out_on_purpose(tmp_path: Path) -> None:
+    flit = "[build-system]\nbuild-backend='flit_core.buildapi'\n[tool.flit.module]\nname='ns.demo'\n"
+    tree = {"pyproject.toml": flit,
+            "src/ns/demo/__init__.py": "", "src/ns/demo/sub/m.py": "", "src/other/__init__.py": ""}
+    (finding,) = _layout(tmp_path, tree, {"ns/demo/__init__.py": ""})
+    assert (finding.file, finding.severity) == ("src/ns/demo/sub", Severity.ERROR)
+
+
+def test_poetry_packages_from_src_and_excludes(tmp_path: Path) -> None:
+    pyproject = ("[build-system]\nbuild-backend='poetry.core.masonry.api'\n[tool.poetry]\n"
+                 "packages=[{include='demo', from='src'}]\nexclude=['src/demo/_dev']\n")
+    tree = {"pyproject.toml": pyproject, "src/demo/__init__.py": "", "src/demo/_dev/x.py": "",
+            "src/demo/api/v1.py": "", "src/extra/__init__.py": ""}
+    (finding,) = _layout(tmp_path, tree, {"demo/__init__.py": ""})
+    assert (finding.file, finding.severity) == ("src/demo/api", Severity.ERROR)
+
+
+def test_pdm_excludes_and_setup_cfg_find_options(tmp_path: Path) -> None:
+    pdm = "[build-system]\nbuild-backend='pdm.backend'\n[tool.pdm.build]\nexcludes=['**/generated']\n"
+    tree = {"pyproject.toml": pdm, "demo/__init__.py": "", "demo/generated/x.py": ""}
+    assert _layout(tmp_path, tree, {"demo/__init__.py": ""}) == []
+    cfg = ("[options]\npackages = find:\npackage_dir =\n    =lib\n"
+           "[options.packages.find]\nwhere = lib\nexclude =\n    demo.legacy*\n")
+    other = tmp_path / "cfg"
+    other.mkdir()
+    tree = {"setup.cfg": cfg, "lib/demo/__init__.py": "", "lib/demo/legacy/old.py": "", "lib/demo/new/n.py": ""}
+    (finding,) = _layout(other, tree, {"demo/__init__.py": ""})
+    assert finding.file == "lib/demo/new"
+
+
+def test_unknown_backend_makes_it_a_warning(tmp_path: Path) -> None:
+    tree = {"pyproject.toml": "[build-system]\nbuild-backend='maturin'\n", "src/demo/__init__.py": "",
+            "src/demo/sub/m.py": ""}
+    (finding,) = _layout(tmp_path, tree, {"demo/__init__.py": ""})
+    assert (finding.file, finding.severity) == ("src/demo/sub", Severity.WARNING)
