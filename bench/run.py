@@ -40,10 +40,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 VARIANTS = ("peer", "deploypack", "floor")
 REFERENCE_VARIANTS = ("build-uv", "uv-build")
+COLD_VARIANT = "deploypack-cold"
 VARIANT_TITLES = {
     "peer": "peer",
     "deploypack": "deploypack",
     "floor": "floor",
+    "deploypack-cold": "deploypack, no env cache",
     "build-uv": "build --installer uv",
     "uv-build": "uv build",
 }
@@ -51,7 +53,7 @@ VARIANT_TITLES = {
 # Runs the commands it is given (JSON on argv), each with its output discarded, and prints
 # JSON: wall seconds per command, exit codes, the peak RSS of its children and stderr tails.
 WRAPPER = r"""
-import glob, json, resource, subprocess, sys, time
+import glob, json, os, resource, subprocess, sys, time
 commands = json.loads(sys.argv[1])
 steps = []
 for command in commands:
@@ -59,7 +61,8 @@ for command in commands:
     for arg in command["argv"]:
         argv.extend(sorted(glob.glob(arg)) if "*" in arg else [arg])
     started = time.perf_counter()
-    done = subprocess.run(argv, cwd=command.get("cwd"), stdin=subprocess.DEVNULL,
+    done = subprocess.run(argv, cwd=command.get("cwd"), env={**os.environ, **command.get("env", {})},
+                          stdin=subprocess.DEVNULL,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     steps.append({"seconds": time.perf_counter() - started, "returncode": done.returncode,
                   "stderr": done.stderr[-1500:].decode("utf-8", "replace")})
@@ -98,6 +101,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="comma-separated corpus project names (default: all)")
     parser.add_argument("--reference", action="store_true",
                         help="also time `python -m build --installer uv` and `uv build`")
+    parser.add_argument("--no-cold", dest="cold", action="store_false",
+                        help="skip `deploypack build` with the build-environment cache off")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "RESULTS.md", help="the Markdown report")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write every sample as JSON")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "deploypack-bench",
@@ -238,6 +243,9 @@ def commands_for(variant: str, copy: Path, out: Path, floor_python: Path | None)
         ]
     if variant == "deploypack":
         return [{"argv": [tool("deploypack"), "build", str(copy), "--outdir", str(out)]}]
+    if variant == COLD_VARIANT:
+        return [{"argv": [tool("deploypack"), "build", str(copy), "--outdir", str(out)],
+                 "env": {"DEPLOYPACK_ENV_CACHE_HOURS": "0"}}]
     if variant == "floor":
         assert floor_python is not None
         return [{"argv": [str(floor_python), "-m", "build", "--no-isolation", str(copy), "--outdir", str(out)]}]
@@ -508,6 +516,9 @@ def render_report(samples: Sequence[Sample], variants: Sequence[str], micros: Se
         "",
         "deploypack's own modules are byte-compiled before the runs (as installing its wheel does).",
     ]
+    if COLD_VARIANT in variants:
+        lines.append("- **deploypack, no env cache**: the same with `DEPLOYPACK_ENV_CACHE_HOURS=0`: what a first "
+                     "run (or a fresh CI machine) pays")
     if "build-uv" in variants:
         lines.append("- **build --installer uv**, **uv build**: for reference")
     lines += ["", "## Machine", "", *machine(), "", "## Corpus builds: wall time", "",
@@ -536,6 +547,10 @@ def target_lines(totals: Mapping[str, float], micros: Sequence[Micro]) -> list[s
         lines.append(_target("deploypack / peer over the corpus", dp / peer, 0.55, "×"))
     if dp and floor:
         lines.append(_target("deploypack / floor over the corpus", dp / floor, 1.25, "×"))
+    cold = totals.get(COLD_VARIANT)
+    if cold and peer and floor:
+        lines.append(f"- for information, with the build-environment cache off (a first run): "
+                     f"{cold / peer:.2f}× the peer, {cold / floor:.2f}× the floor")
     for micro in micros:
         if micro.name.startswith("checks"):
             lines.append(_target(micro.name + ", seconds", micro.seconds, 1.0, " s"))
@@ -561,6 +576,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     trees = fetch_corpus(corpus_dir(args.corpus, os.environ), work / "trees", args.only)
     variants = list(VARIANTS)
+    if args.cold:
+        variants.append(COLD_VARIANT)
     if args.reference:
         if uv_binary() is None:
             sys.exit("bench: --reference needs uv")
