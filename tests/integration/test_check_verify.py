@@ -67,6 +67,8 @@ def test_check_reads_every_distribution_and_writes_verifiable_artifacts(wheelhou
     report = json.loads(run.stdout)
     assert run.exit_code == 0 and not [f for f in report["findings"] if f["severity"] == "error"], run.stdout
     assert len(report["artifacts"]) == 4
+    jsonschema.validate(report, json.loads((SCHEMAS / "report.schema.json").read_text()),
+                        cls=jsonschema.Draft202012Validator)
     names = {p.name for p in wheelhouse.iterdir()}
     assert names <= {p.name for p in release.iterdir()}
     result = subprocess.run(["sha256sum", "-c", "--strict", "SHA256SUMS"], cwd=release, capture_output=True, text=True)
@@ -127,6 +129,10 @@ def test_verify_lists_added_missing_and_changed_files(wheelhouse: Path, tmp_path
     (release / "pep621_setuptools-1.0.0-py3-none-any.whl").write_bytes(b"stale")
     run = run_subprocess(["verify", str(release)])
     assert run.exit_code == 1
+    as_json = run_subprocess(["verify", str(release), "--format", "json"])
+    jsonschema.validate(as_json.json(), json.loads((SCHEMAS / "report.schema.json").read_text()),
+                        cls=jsonschema.Draft202012Validator)
+    assert sorted(f["code"] for f in as_json.json()["findings"]) == ["P010", "P011", "P012"]
     assert f"{sdist.name}: P011" in run.stdout
     assert f"{wheel.name}: P010" in run.stdout
     assert "pep621_setuptools-1.0.0-py3-none-any.whl: P012" in run.stdout
