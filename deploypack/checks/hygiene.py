@@ -246,7 +246,8 @@ def no_unwanted_files(context: CheckContext) -> Iterator[Finding]:
                     what = ("a version-control" if base in VCS_NAMES else "a bytecode cache" if base == "__pycache__"
                             else "an IDE settings")
                     source = collector.source_of(dist, member, directory)
-                    fixture = _in_tests(directory + "/") or (source is not None and _tracked_dir(tracked, source))
+                    fixture = (source is not None and _tracked_dir(tracked, source)) or (
+                        context.git_files is None and _in_tests(directory + "/"))
                     collector.add(dist, member, VCS_DIRECTORY if base in VCS_NAMES else JUNK,
                                   f"{directory}/ is {what} directory"
                                   + (" (a fixture tracked by git?)" if fixture else ""),
@@ -258,7 +259,10 @@ def no_unwanted_files(context: CheckContext) -> Iterator[Finding]:
             kind = (SECRET, "likely holds a secret") if _is_secret(name, dist.contents.get(member.path)) else (
                 (JUNK, "is editor/OS junk") if _is_junk(name, dist.kind) else None)
             if kind is not None:
-                fixture = _in_tests(path)  # fixtures of tests that exercise exactly such files
+                # Test fixtures exercise exactly such files (Django ships `backup~`, Flask a `.env`):
+                # under a test directory and committed (or nothing known about git) they are a note.
+                source = collector.source_of(dist, member)
+                fixture = _in_tests(path) and (context.git_files is None or source in tracked)
                 collector.add(dist, member, kind[0],
                               f"{path} {kind[1]}" + (" (under a test directory: a fixture?)" if fixture else ""),
                               severity=Severity.NOTE if fixture else None)

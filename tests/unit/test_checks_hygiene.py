@@ -119,3 +119,9 @@ def test_many_findings_are_capped_per_archive(tmp_path: Path) -> None:
 def test_codes_are_distinct_from_the_archive_safety_checks(tmp_path: Path) -> None:
     sdist = write_sdist(tmp_path, PKG, modes={"setup.py": 0o6777})
     assert codes(findings(context(sdist), "C")) == ["C004"]
+
+
+def test_junk_under_tests_but_not_committed_is_still_a_warning(tmp_path: Path) -> None:
+    sdist = write_sdist(tmp_path, {**PKG, "tests/.DS_Store": "x", "tests/data/backup~": "x"})
+    found = {f.file: f.severity for f in findings(context(sdist, git_files=["tests/data/backup~"]), "C006")}
+    assert found == {"tests/.DS_Store": Severity.WARNING, "tests/data/backup~": Severity.NOTE}
