@@ -1,8 +1,9 @@
 """`deploypack verify DIR`: is this directory still what deploypack wrote?
 
-Re-hashes every distribution against SHA256SUMS and manifest.json (and the provenance
-subjects, when present) and reports each file changed, missing or added, as error findings:
-a release directory that drifted since it was built must not be published.
+Re-hashes every distribution against SHA256SUMS and manifest.json (and checks that the
+provenance subjects and the SBOM's files agree, when present) and reports each file changed,
+missing or added, as error findings: a release directory that drifted since it was built must
+not be published.
 """
 
 from __future__ import annotations
@@ -101,6 +102,7 @@ def verify_directory(directory: Path, shown_dir: str) -> Report:
             for file, (digest, _size) in listed.items():
                 expected.setdefault(file, digest)
     findings.extend(_check_provenance(directory, expected))
+    findings.extend(_check_sbom(directory, expected))
 
     artifacts = []
     for file, digest in sorted(expected.items()):
@@ -165,4 +167,27 @@ def _check_provenance(directory: Path, expected: Mapping[str, str]) -> list[Find
         }
         if expected:
             findings.extend(_disagreements(expected, subjects, "the checksums", f"{path.name} (subjects)"))
+    return findings
+
+
+def _check_sbom(directory: Path, expected: Mapping[str, str]) -> list[Finding]:
+    """The SBOM's distribution files (sub-components of the package) carry the same hashes."""
+    findings = []
+    for path in sorted(directory.glob("*.cdx.json")):
+        data, problem = _read_json(path)
+        if problem:
+            findings.append(LISTINGS_DISAGREE.at(problem, artifact=path.name))
+            continue
+        assert data is not None
+        package = (data.get("metadata") or {}).get("component") or {}
+        files = {}
+        for component in package.get("components") or [] if isinstance(package, dict) else []:
+            if not isinstance(component, dict) or not isinstance(component.get("name"), str):
+                continue
+            if component.get("type") == "file":
+                digests = [h.get("content", "") for h in component.get("hashes") or []
+                           if isinstance(h, dict) and h.get("alg") == "SHA-256"]
+                files[component["name"]] = str(digests[0]).lower() if digests else ""
+        if expected:
+            findings.extend(_disagreements(expected, files, "the checksums", f"{path.name} (files)"))
     return findings

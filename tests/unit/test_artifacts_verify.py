@@ -66,3 +66,12 @@ def test_listings_that_disagree_are_reported(release: Path) -> None:
 def test_a_directory_without_listings_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError):
         verify_directory(tmp_path, "x")
+
+
+def test_an_sbom_whose_file_hashes_disagree_is_reported(release: Path) -> None:
+    sbom_path = next(release.glob("*.cdx.json"))
+    document = json.loads(sbom_path.read_text())
+    wheel = next(c for c in document["metadata"]["component"]["components"] if c["name"].endswith(".whl"))
+    wheel["hashes"][0]["content"] = "1" * 64
+    sbom_path.write_text(json.dumps(document))
+    assert codes(release) == [("P013", wheel["name"])]
