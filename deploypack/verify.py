@@ -41,7 +41,7 @@ ADDED = rule(
 )
 LISTINGS_DISAGREE = rule(
     "P013", "listings-disagree", Severity.ERROR,
-    "SHA256SUMS, manifest.json and the provenance do not agree, or one cannot be read",
+    "SHA256SUMS, manifest.json, the provenance and the SBOM do not agree, or one cannot be read",
     why="The listings are written together from the same files; disagreement means one was edited or replaced.",
     fix="Rebuild the release so that all listings are written together.",
 )
