@@ -232,7 +232,7 @@ def test_no_finding_text_yields_a_live_command(message: str, file: str, member: 
     assert runner.annotations[0].properties.get("file", "") == expected_file
 
 
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 @given(st.lists(HOSTILE, max_size=6))
 def test_no_stderr_text_yields_a_live_command(chunks: list[str]) -> None:
     target = io.StringIO()

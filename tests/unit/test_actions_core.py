@@ -34,7 +34,7 @@ def parse_one(line: str) -> Command | None:
     return parse_v2(line, {"error", "warning", "notice", "add-mask", "stop-commands"})
 
 
-@settings(max_examples=300)
+@settings(max_examples=150, deadline=None)
 @given(HOSTILE_TEXT)
 def test_any_message_round_trips_through_the_runners_unescape(message: str) -> None:
     line = actions_core.format_command("error", message)
@@ -44,7 +44,7 @@ def test_any_message_round_trips_through_the_runners_unescape(message: str) -> N
     assert command is not None and command.name == "error" and command.data == message
 
 
-@settings(max_examples=300)
+@settings(max_examples=150, deadline=None)
 @given(HOSTILE_TEXT.filter(lambda text: not text.startswith("=")), HOSTILE_TEXT)
 def test_any_property_round_trips_and_cannot_add_properties(file: str, message: str) -> None:
     line = actions_core.annotation("warning", message, file=file, line=3, col=2, title="M001")
@@ -84,7 +84,7 @@ def test_messages_are_cut_at_the_runners_limit() -> None:
     assert command.data.endswith("…")
 
 
-@settings(max_examples=200)
+@settings(max_examples=100, deadline=None)
 @given(HOSTILE_TEXT)
 def test_untrusted_text_in_a_stop_commands_block_is_never_a_command(text: str) -> None:
     stream = io.StringIO()
@@ -107,7 +107,7 @@ def test_each_block_has_a_new_token_that_the_text_cannot_know() -> None:
     assert len(token) >= 32
 
 
-@settings(max_examples=200)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(HOSTILE_TEXT, max_size=8))
 def test_guarded_writer_output_is_inert_and_reads_the_same(chunks: list[str]) -> None:
     target = io.StringIO()
@@ -129,7 +129,7 @@ def test_the_legacy_form_is_found_anywhere_in_a_line() -> None:
     assert parse_v2(actions_core.neutralise("  ::set-output name=ok::true"), registered) is None
 
 
-@settings(max_examples=200)
+@settings(max_examples=100, deadline=None)
 @given(st.dictionaries(st.sampled_from(["msg", "file", "x"]), HOSTILE_TEXT, max_size=3))
 def test_inert_json_has_the_same_value_and_no_command(value: dict[str, str]) -> None:
     text = actions_core.inert_json(json.dumps({"findings": [value]}, indent=2, ensure_ascii=False))
@@ -137,7 +137,7 @@ def test_inert_json_has_the_same_value_and_no_command(value: dict[str, str]) -> 
     assert Runner().feed(text).commands == []
 
 
-@settings(max_examples=300)
+@settings(max_examples=150, deadline=None)
 @given(st.text(), st.text(alphabet="abcdefghijklmnopqrstuvwxyz-", min_size=1, max_size=20))
 def test_any_output_value_round_trips_through_the_file_command_parser(value: str, name: str) -> None:
     entry = actions_core.file_command_entry(name, value)

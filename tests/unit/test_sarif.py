@@ -7,7 +7,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from deploypack.findings import Finding, Severity
@@ -87,7 +87,7 @@ def test_a_run_that_stopped_says_so() -> None:
 TEXT = st.text(alphabet=st.characters(), max_size=60)  # includes lone surrogates and control characters
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, deadline=None)
 @given(message=TEXT, file=st.one_of(st.none(), TEXT.filter(bool)), member=st.one_of(st.none(), TEXT),
        line=st.one_of(st.none(), st.integers(-3, 10**6)), column=st.one_of(st.none(), st.integers(-3, 500)))
 def test_any_finding_text_yields_valid_sarif(message: str, file: str | None, member: str | None,
