@@ -475,7 +475,7 @@ def _candidates(dirs: Mapping[str, set[str]], roots: list[str], flat: bool) -> I
 @check(PACKAGE_MISSING, needs_source=True)
 def packages_are_in_wheel(context: CheckContext) -> Iterator[Finding]:
     wheels = context.wheels
-    if not wheels:
+    if not wheels or any(wheel.limit_exceeded for wheel in wheels):
         return
     files = tree_files(context)
     dirs = _python_dirs(files)

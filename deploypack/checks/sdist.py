@@ -74,8 +74,8 @@ def _stem(filename: str) -> str:
 @check(SDIST_LAYOUT, BUILD_CONFIG_MISSING)
 def sdist_is_buildable(context: CheckContext) -> Iterator[Finding]:
     sdist = context.sdist
-    if sdist is None:
-        return
+    if sdist is None or sdist.limit_exceeded:
+        return  # not every member was read (A002 says why)
     expected = _stem(sdist.filename)
     tops = {member.name.split("/", 1)[0] for member in sdist.members}
     stray = sorted(tops - {expected})
@@ -125,7 +125,7 @@ def _declared_files(texts: Mapping[str, str]) -> Iterator[tuple[str, str, str, s
 @check(DECLARED_FILE_MISSING)
 def declared_files_in_sdist(context: CheckContext) -> Iterator[Finding]:
     sdist = context.sdist
-    if sdist is None:
+    if sdist is None or sdist.limit_exceeded:
         return
     texts: dict[str, str] = {name: sdist.contents[name].decode("utf-8", "replace")
                              for name in ("pyproject.toml", "setup.cfg") if name in sdist.contents}
@@ -227,7 +227,7 @@ def _is_directory_of(path: str, ordered: list[str]) -> bool:
 @check(TRACKED_NOT_IN_SDIST, needs_source=True)
 def tracked_files_in_sdist(context: CheckContext) -> Iterator[Finding]:
     sdist = context.sdist
-    if sdist is None or context.git_files is None:
+    if sdist is None or context.git_files is None or sdist.limit_exceeded:
         return
     present = {member.path for member in sdist.members}
     absent = [path for path in context.git_files if path not in present and not _commonly_omitted(path)]

@@ -152,6 +152,8 @@ def _encoded(digest: bytes) -> str:
 @check(RECORD_MISSING, RECORD_INCOMPLETE, RECORD_MISMATCH)
 def record_matches_contents(context: CheckContext) -> Iterator[Finding]:
     for wheel in context.wheels:
+        if wheel.limit_exceeded:
+            continue  # members were not all read (A002 says why): RECORD cannot be compared
         info = dist_info(wheel)
         record_path = f"{info}/RECORD" if info else None
         data = wheel.contents.get(record_path) if record_path else None
@@ -164,9 +166,8 @@ def record_matches_contents(context: CheckContext) -> Iterator[Finding]:
 
 def _record_findings(wheel: Distribution, info: str, record_path: str, rows: list[list[str]]) -> Iterator[Finding]:
     members = {m.path: m for m in wheel.members if m.type != "dir"}
-    listed = {row[0] for row in rows}
-    unlisted = [path for path in members if path not in listed and path not in
-                {f"{info}/{name}" for name in RECORD_SIGNATURES}]
+    listed = {row[0] for row in rows} | {f"{info}/{name}" for name in RECORD_SIGNATURES}
+    unlisted = [path for path in members if path not in listed]
     if unlisted:
         yield RECORD_INCOMPLETE.at(
             f"{len(unlisted)} file{'s' if len(unlisted) != 1 else ''} of {wheel.filename} not in {record_path}: "
@@ -301,6 +302,8 @@ def no_foreign_top_level(context: CheckContext) -> Iterator[Finding]:
 @check(EMPTY_WHEEL)
 def wheel_is_not_empty(context: CheckContext) -> Iterator[Finding]:
     for wheel in context.wheels:
+        if wheel.limit_exceeded:
+            continue
         info = dist_info(wheel)
         payload = [m for m in wheel.members if m.type != "dir" and m.path.split("/", 1)[0] != info]
         if payload:
@@ -343,6 +346,8 @@ def _wheel_fields(wheel: Distribution) -> tuple[str, dict[str, list[str]]] | Non
 @check(COMPILED_IN_PURE, PLATFORM_WITHOUT_BINARY, WHEEL_FILE_INVALID, PURELIB_MISMATCH)
 def tags_match_contents(context: CheckContext) -> Iterator[Finding]:
     for wheel in context.wheels:
+        if wheel.limit_exceeded:
+            continue  # WHEEL or the compiled files may be among the members not read
         tags = _tags(wheel)
         data = data_dir(wheel)
         compiled = [m.path for m in wheel.members if m.type == "file" and is_compiled(m.path)]

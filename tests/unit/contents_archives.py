@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from deploypack.checks import CheckContext, registered_checks
-from deploypack.distributions import Distribution, read_distribution
+from deploypack.distributions import Distribution, Limits, read_distribution
 from deploypack.findings import Finding
 from deploypack.options import Options
 from deploypack.sources import ProjectSources
@@ -113,9 +113,10 @@ def context(
     *archives: Path,
     project_dir: Path | None = None,
     git_files: Iterable[str] | None = None,
+    limits: Limits | None = None,
     **options: object,
 ) -> CheckContext:
-    dists: tuple[Distribution, ...] = tuple(read_distribution(path) for path in archives)
+    dists: tuple[Distribution, ...] = tuple(read_distribution(path, limits or Limits()) for path in archives)
     base = project_dir or archives[0].parent
     return CheckContext(
         distributions=dists,

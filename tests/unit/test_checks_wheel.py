@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from deploypack.distributions import Limits
 from deploypack.findings import Severity
 from tests.unit.contents_archives import codes, context, findings, record_line, write_sdist, write_wheel
 
@@ -300,3 +301,12 @@ def test_unknown_backend_makes_it_a_warning(tmp_path: Path) -> None:
             "src/demo/sub/m.py": ""}
     (finding,) = _layout(tmp_path, tree, {"demo/__init__.py": ""})
     assert (finding.file, finding.severity) == ("src/demo/sub", Severity.WARNING)
+
+
+def test_archives_read_only_in_part_are_not_judged_for_completeness(tmp_path: Path) -> None:
+    wheel = write_wheel(tmp_path, {**GOOD, **{f"demo/m{i}.py": "" for i in range(10)}})
+    sdist = write_sdist(tmp_path, {"setup.py": "", "demo/__init__.py": "", "demo/a.py": "", "demo/b.py": ""})
+    git_files = ["setup.py", "demo/__init__.py", "demo/sub/x.py"]
+    ctx = context(sdist, wheel, git_files=git_files, limits=Limits(max_members=3))
+    assert all(dist.limit_exceeded for dist in ctx.distributions)
+    assert findings(ctx, "W") == [] and findings(ctx, "S") == []
