@@ -22,9 +22,10 @@ from deploypack.findings import Finding, Severity
 from deploypack.rules import Rule, rule
 
 HUGE_FILE = rule(
-    "C001", "huge-file", Severity.WARNING, "a file in a distribution is larger than max-file-size",
+    "C001", "huge-file", Severity.ERROR, "a file in a distribution is larger than max-file-size",
     why="A data dump, a build artifact or a video swept into a distribution is downloaded by every "
-    "install and counts against the project's storage quota on the index.",
+    "install and counts against the project's storage quota on the index; max-file-size is the "
+    "project's own statement of what is too big.",
     fix="Exclude the file (MANIFEST.in `exclude`, the backend's exclude setting), or raise "
     "`max-file-size` in [tool.deploypack] if it belongs there.",
 )

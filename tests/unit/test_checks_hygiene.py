@@ -19,7 +19,7 @@ def test_clean_archives_have_no_finding(tmp_path: Path) -> None:
 def test_huge_file_threshold_is_configurable(tmp_path: Path) -> None:
     sdist = write_sdist(tmp_path, {**PKG, "data/dump.bin": b"\0" * 5000})
     (finding,) = findings(context(sdist, max_file_size=4096), "C001")
-    assert finding.file == "data/dump.bin" and finding.severity == Severity.WARNING
+    assert finding.file == "data/dump.bin" and finding.severity == Severity.ERROR
     assert findings(context(sdist, max_file_size=10000), "C001") == []
 
 
