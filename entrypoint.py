@@ -107,6 +107,7 @@ def run(environ: MutableMapping[str, str], stdout: TextIO, stderr: TextIO) -> in
     for secret in invocation.masks:
         stdout.write(actions_core.add_mask(secret) + "\n")
     stdout.flush()
+    environ.update(invocation.environment)
     outputs_before = _size(environ.get("GITHUB_OUTPUT"))
     recorder = _Recorder(stderr)
     code = cli_main(invocation.argv, environ, stdout, recorder)  # type: ignore[arg-type]

@@ -14,7 +14,7 @@ import urllib.parse
 from collections.abc import Mapping
 
 from deploypack.errors import UsageError
-from deploypack.options import INSTALLERS, parse_bool, parse_list, parse_positive_float
+from deploypack.options import INSTALLERS, PARSERS, parse_bool, parse_list, parse_positive_float
 
 DEFAULT_REPORT = "deploypack-report.json"
 
@@ -24,8 +24,9 @@ class Input:
     name: str
     description: str
     default: str
-    kind: str  # "path" | "bool" | "list" | "choice" | "number" | "url"
+    kind: str  # "path" | "bool" | "list" | "choice" | "number" | "url" | "artifacts"
     flag: str | None = None  # the `deploypack build` option it becomes
+    option_variable: str | None = None  # or the DEPLOYPACK_* variable, for options without a flag
     false_flag: str | None = None  # for booleans whose default is true
     choices: tuple[str, ...] = ()
     required: bool = False
@@ -59,6 +60,9 @@ INPUTS: tuple[Input, ...] = (
           "goes beside it, `.log`).", DEFAULT_REPORT, "path", flag="--report", required=True),
     Input("sarif", "Also write the findings as SARIF 2.1.0 to this file, for "
           "`github/codeql-action/upload-sarif`. Empty: no SARIF file.", "", "path", flag="--sarif"),
+    Input("artifacts", "Deployment artifacts written beside the distributions: `sums`, `manifest`, `sbom`, "
+          "`provenance` (comma- or newline-separated), `all` or `none`. Empty: the project's setting, else all.",
+          "", "artifacts", option_variable="DEPLOYPACK_ARTIFACTS"),
     Input("clean", "Delete files in the output directory that deploypack did not create (`true`/`false`).",
           "false", "bool", flag="--clean"),
     Input("gate", "Also run the release gate: version free and newest on the index, tag matches, clean "
@@ -73,6 +77,7 @@ BY_NAME = {spec.name: spec for spec in INPUTS}
 @dataclasses.dataclass(frozen=True)
 class Invocation:
     argv: list[str]  # for `deploypack.cli.main`
+    environment: dict[str, str]  # DEPLOYPACK_* settings that have no command-line flag
     masks: list[str]  # values to mask (`::add-mask::`) before anything else is printed
     values: dict[str, str]  # the inputs as read, after validation
 
@@ -100,6 +105,12 @@ def _checked(spec: Input, raw: str) -> str:
         return value.lower()
     if spec.kind == "list":
         return ",".join(parse_list(value))
+    if spec.kind == "artifacts" and value:
+        try:
+            PARSERS["artifacts"](value)
+        except ValueError as error:
+            raise _usage(spec, str(error)) from None
+        return ",".join(parse_list(value))
     if spec.kind == "number" and value:
         try:
             parse_positive_float(value)
@@ -125,6 +136,7 @@ def from_environment(environ: Mapping[str, str]) -> Invocation:
     """Read every declared input; unset variables (not run by the runner) take the default."""
     values = {spec.name: _checked(spec, environ.get(spec.variable, spec.default)) for spec in INPUTS}
     argv = ["build", "--format", "github"]
+    environment: dict[str, str] = {}
     masks: list[str] = []
     for spec in INPUTS:
         value = values[spec.name]
@@ -138,5 +150,7 @@ def from_environment(environ: Mapping[str, str]) -> Invocation:
             argv += [flag] if flag else []
         elif spec.flag:
             argv.append(f"{spec.flag}={value}")
+        elif spec.option_variable:
+            environment[spec.option_variable] = value
     argv += ["--", values["path"]]
-    return Invocation(argv=argv, masks=masks, values=values)
+    return Invocation(argv=argv, environment=environment, masks=masks, values=values)

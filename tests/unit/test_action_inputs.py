@@ -94,6 +94,15 @@ def test_choices_numbers_and_urls_are_checked() -> None:
             from_environment({variable: value})
 
 
+def test_options_without_a_flag_go_through_their_deploypack_variable() -> None:
+    invocation = from_environment({"INPUT_ARTIFACTS": "sums\nsbom"})
+    assert invocation.environment == {"DEPLOYPACK_ARTIFACTS": "sums,sbom"}
+    assert from_environment({"INPUT_ARTIFACTS": "none"}).environment == {"DEPLOYPACK_ARTIFACTS": "none"}
+    assert from_environment({}).environment == {}
+    with pytest.raises(UsageError, match="action input 'artifacts': unknown artifact kind 'wheelhouse'"):
+        from_environment({"INPUT_ARTIFACTS": "sums,wheelhouse"})
+
+
 def test_required_is_enforced_by_deploypack_not_the_runner() -> None:
     with pytest.raises(UsageError, match="'path': is required"):
         from_environment({"INPUT_PATH": "  "})
@@ -194,6 +203,8 @@ def test_entrypoint_builds_a_project_in_a_subdirectory(tmp_path: Path, monkeypat
     assert "s3cret-token" in runner.masks
     assert out.getvalue().index("::add-mask::") < out.getvalue().index("::stop-commands::")
     values = parse_file_command((files / "output").read_text())
+    declared = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))["outputs"]
+    assert set(values) <= set(declared), "every output written is declared in action.yml"
     assert values["ok"] == "true" and values["exit-code"] == "0"
     assert values["wheel"].startswith("pkgs/hello/dist/") and (workspace / values["wheel"]).is_file()
     assert values["report"] == DEFAULT_REPORT and (workspace / DEFAULT_REPORT).is_file()
