@@ -112,6 +112,40 @@ def test_junk_secrets_links_and_huge_files_in_a_real_build(make_project, tmp_pat
     assert run.exit_code == 1
 
 
+SETUPTOOLS_PROJECT = """\
+[build-system]
+requires = ["setuptools>=61"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "modes-demo"
+version = "1.0.0"
+description = "setuptools keeps the file modes of the tree in the sdist"
+readme = "README.rst"
+
+[tool.setuptools.package-data]
+modes_demo = ["*.dat"]
+"""
+
+
+def test_setuid_and_world_writable_files_of_the_build_machine(make_project, tmp_path: Path) -> None:
+    tree = make_project({
+        "pyproject.toml": SETUPTOOLS_PROJECT, "README.rst": "modes-demo\n==========\n",
+        "MANIFEST.in": "include modes_demo/*.dat\ninclude release.sh\n", "modes_demo/__init__.py": '"""Demo."""\n',
+        "modes_demo/table.dat": "1 2 3\n", "release.sh": "#!/bin/sh\n",
+    }, git=True)
+    # git keeps no such modes: they come from the build machine (a umask of 000, a stray chmod).
+    (tree / "modes_demo" / "table.dat").chmod(0o666)
+    (tree / "release.sh").chmod(0o4755)
+    run, findings = build(tree, tmp_path / "out")
+    modes = {f["file"]: f for f in findings if f["code"] == "C004"}
+    assert set(modes) == {"release.sh", "modes_demo/table.dat"}
+    assert modes["release.sh"]["severity"] == "error" and "setuid" in modes["release.sh"]["message"]
+    assert modes["modes_demo/table.dat"]["severity"] == "warning"
+    assert modes["modes_demo/table.dat"]["line"] is None
+    assert run.exit_code == 1
+
+
 # --- archives changed after the build (`deploypack check`) ----------------------------------------
 
 def _rewrite_zip(path: Path, change: dict[str, bytes | None], add: dict[str, bytes]) -> None:
