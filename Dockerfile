@@ -6,7 +6,6 @@ FROM ${BASE_IMAGE}
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    PIP_NO_CACHE_DIR=1 \
     PIP_ROOT_USER_ACTION=ignore
 
 # git: setuptools-scm and hatch-vcs read the version from the checkout. No compilers: a project
@@ -17,10 +16,11 @@ RUN if ! command -v git >/dev/null; then \
         && rm -rf /var/lib/apt/lists/*; \
     fi
 
-# deploypack from this repository (not from the index), with uv for `--installer uv`.
+# deploypack from this repository (not from the index), with uv for `--installer uv`. No pip cache
+# in the image; at run time the entrypoint puts the pip and uv caches under /github/home.
 COPY pyproject.toml README.md LICENSE /tmp/deploypack-src/
 COPY deploypack /tmp/deploypack-src/deploypack
-RUN python -m pip install "/tmp/deploypack-src[uv]" \
+RUN python -m pip install --no-cache-dir "/tmp/deploypack-src[uv]" \
     && rm -rf /tmp/deploypack-src /root/.cache
 
 COPY entrypoint.py /usr/local/lib/deploypack-action/entrypoint.py
