@@ -12,6 +12,7 @@ happens in `tree_state` and `run_gate`.
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 import os
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
@@ -86,13 +87,15 @@ class GateOptions(Protocol):
     """What the gate reads of the options (read-only: Options is frozen)."""
 
     @property
+    def project_dir(self) -> Path: ...
+    @property
     def outdir(self) -> Path: ...
     @property
     def index_url(self) -> str | None: ...
     @property
     def offline(self) -> bool: ...
     @property
-    def allow_backport(self) -> bool: ...
+    def allow_backport(self) -> bool | tuple[str, ...]: ...
     @property
     def tag_patterns(self) -> tuple[str, ...]: ...
 
@@ -183,7 +186,8 @@ def evaluate(
     release: ReleaseInfo,
     tree: TreeState,
     epoch: str | None,
-    options: GateOptions,
+    tag_patterns: Sequence[str],
+    allow_backport: bool,
 ) -> list[Finding]:
     """Every gate verdict; `page` None means the index was skipped (--offline)."""
     try:
@@ -194,8 +198,8 @@ def evaluate(
     if page is None:
         findings.append(INDEX_NOT_CHECKED.at("--offline: not checked whether the version is free and newest"))
     else:
-        findings += index_findings(version, page, options.allow_backport)
-    findings += release_findings(version, release, options.tag_patterns)
+        findings += index_findings(version, page, allow_backport)
+    findings += release_findings(version, release, tag_patterns)
     findings += tree_findings(tree)
     findings += epoch_findings(epoch, tree)
     return findings
@@ -235,6 +239,32 @@ def _git(project_dir: Path, *args: str) -> str | None:
     return result.stdout.strip("\n") if result.returncode == 0 else None
 
 
+def backport_allowed(setting: bool | Sequence[str], branches: Iterable[str]) -> bool:
+    """`allow-backport`: true, or branch patterns one of the release's branches matches."""
+    if isinstance(setting, bool):
+        return setting
+    return any(fnmatch.fnmatchcase(branch, pattern) for branch in branches for pattern in setting)
+
+
+def release_branches(project_dir: Path, environ: Mapping[str, str]) -> list[str]:
+    """The branches the released commit is on: the workflow's branch, and every local or
+    remote-tracking branch that contains HEAD (a tag build on Actions has no branch of its own)."""
+    branches = []
+    ref = environ.get("GITHUB_REF", "")
+    if ref.startswith("refs/heads/"):
+        branches.append(ref.removeprefix("refs/heads/"))
+    if environ.get("GITHUB_BASE_REF"):
+        branches.append(environ["GITHUB_BASE_REF"])
+    listed = _git(project_dir, "for-each-ref", "--contains", "HEAD", "--format=%(refname)",
+                  "refs/heads", "refs/remotes") or ""
+    for refname in listed.splitlines():
+        if refname.startswith("refs/heads/"):
+            branches.append(refname.removeprefix("refs/heads/"))
+        elif refname.startswith("refs/remotes/") and not refname.endswith("/HEAD"):
+            branches.append(refname.removeprefix("refs/remotes/").split("/", 1)[-1])
+    return list(dict.fromkeys(branches))
+
+
 def run_gate(
     options: GateOptions,
     environ: Mapping[str, str],
@@ -250,7 +280,10 @@ def run_gate(
     if not options.offline:
         index_url = options.index_url or index_client.default_index_url(environ)
         page = index_client.fetch_project(index_url, name)
-    findings = evaluate(version, page, release, tree, epoch, options)
+    backport = options.allow_backport
+    if not isinstance(backport, bool):
+        backport = backport_allowed(backport, release_branches(options.project_dir, environ))
+    findings = evaluate(version, page, release, tree, epoch, options.tag_patterns, backport)
     versions = page.versions() if page is not None else {}
     ordered = sorted(versions)
     return GateResult(

@@ -56,7 +56,7 @@ class Options:
     gate: bool = False  # the release gate: index, tag, clean tree (deploypack/gate.py)
     index_url: str | None = None  # None: the index pip is configured with
     offline: bool = False
-    allow_backport: bool = False
+    allow_backport: bool | tuple[str, ...] = False  # or branch patterns: allowed on those branches
     packages: tuple[str, ...] = ()  # a monorepo root's package directories or globs (deploypack plan)
 
     def resolved_installer(self) -> str:
@@ -194,6 +194,17 @@ def _path(raw: Any) -> Path:
     return Path(str(raw))
 
 
+def _backport(raw: Any) -> bool | tuple[str, ...]:
+    """true/false, or branch patterns (`["release/*"]`, `release/*,maint-*`) where back-ports are allowed."""
+    try:
+        return parse_bool(raw)
+    except ValueError:
+        patterns = parse_list(raw)
+        if not patterns:
+            raise ValueError(f"expected true, false or branch patterns, got {raw!r}") from None
+        return patterns
+
+
 def _index_url(raw: Any) -> str:
     """A simple-API base URL, as pip's --index-url takes it."""
     value = str(raw).strip()
@@ -232,7 +243,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "gate": parse_bool,
     "index-url": _index_url,
     "offline": parse_bool,
-    "allow-backport": parse_bool,
+    "allow-backport": _backport,
     "packages": parse_list,
 }
 # Keys that only make sense per run, not checked into a project's pyproject.toml.

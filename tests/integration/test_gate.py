@@ -363,3 +363,17 @@ def test_credentials_in_the_index_url_are_used_and_never_shown(static_index, fli
     assert run.json()["gate"]["index"] == static_index.url
     wrong = gate_build(project, "--index-url", static_index.url.replace("http://", "http://deploy:wrong@"))
     assert wrong.exit_code == 4 and "HTTP 401" in wrong.stderr and "wrong" not in wrong.stderr
+
+
+def test_backports_allowed_on_matching_branches_only(pypiserver, flit_project):
+    published(pypiserver, flit_project, "gate-branch", "1.4.0", "2.0.0")
+    project = flit_project("gate-branch", "1.4.1", tag="v1.4.1")
+    git = ["git", "-C", str(project)]
+    subprocess.run([*git, "branch", "-M", "main"], check=True)
+    environ = clean_environ(DEPLOYPACK_ALLOW_BACKPORT="release/*")
+    on_main = gate_build(project, "--index-url", pypiserver.url, environ=environ)
+    assert on_main.exit_code == 1 and gate_codes(on_main) == ["G002"]
+    subprocess.run([*git, "branch", "release/1.4"], check=True)
+    subprocess.run([*git, "checkout", "-q", "--detach", "v1.4.1"], check=True)  # a tag checkout, as in CI
+    on_release = gate_build(project, "--index-url", pypiserver.url, environ=environ)
+    assert on_release.exit_code == 0, on_release.stdout

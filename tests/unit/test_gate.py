@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from packaging.version import Version
@@ -16,16 +14,6 @@ from deploypack import gate, index_client
 from deploypack.checks import ReleaseInfo
 from deploypack.errors import EnvironmentProblem
 from tests.conftest import clean_environ, git_init
-
-
-@dataclasses.dataclass(frozen=True)
-class GateOpts:
-    project_dir: Path = Path(".")
-    outdir: Path = Path("dist")
-    index_url: str | None = None
-    offline: bool = False
-    allow_backport: bool = False
-    tag_patterns: tuple[str, ...] = ("v{version}", "{version}")
 
 
 def page(*files: tuple[str, bool], versions: tuple[str, ...] = ()) -> index_client.ProjectPage:
@@ -143,12 +131,12 @@ def test_epoch_must_be_the_commit_time():
 
 
 def test_evaluate_offline_warns_instead_of_asking():
-    findings = gate.evaluate("1.2.0", None, TAGGED, CLEAN, "1700000000", GateOpts(offline=True))
+    findings = gate.evaluate("1.2.0", None, TAGGED, CLEAN, "1700000000", ("v{version}",), False)
     assert codes(findings) == ["G008"]
 
 
 def test_evaluate_leaves_an_invalid_version_to_the_metadata_checks():
-    assert gate.evaluate("not a version", None, TAGGED, CLEAN, None, GateOpts()) == []
+    assert gate.evaluate("not a version", None, TAGGED, CLEAN, None, ("v{version}",), False) == []
 
 
 def test_summary_and_outputs_give_the_reasons():
@@ -272,3 +260,34 @@ def test_without_configuration_it_is_pips_own_default():
     listed = subprocess.run([sys.executable, "-m", "pip", "config", "list"], env=environ, capture_output=True,
                             text=True, check=True).stdout
     assert "index-url" not in listed.replace("extra-index-url", "")
+
+
+# --- back-ports on branches ---------------------------------------------------------------------
+
+def test_backport_setting_is_a_switch_or_branch_patterns():
+    from deploypack.options import PARSERS
+
+    parse = PARSERS["allow-backport"]
+    assert parse("true") is True and parse(False) is False
+    assert parse("release/*, maint-*") == ("release/*", "maint-*")
+    assert parse(["release/*"]) == ("release/*",)
+    assert gate.backport_allowed(("release/*",), ["main", "release/1.4"])
+    assert not gate.backport_allowed(("release/*",), ["main"])
+    assert gate.backport_allowed(True, []) and not gate.backport_allowed(False, ["release/1.4"])
+
+
+def test_release_branches_are_the_branches_holding_the_commit(tmp_path):
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "a.txt").write_text("a")
+    git_init(project)
+    git = ["git", "-C", str(project), "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run([*git, "branch", "-M", "main"], check=True)
+    subprocess.run([*git, "checkout", "-q", "-b", "release/1.4"], check=True)
+    (project / "b.txt").write_text("b")
+    subprocess.run([*git, "add", "b.txt"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "fix"], check=True)
+    subprocess.run([*git, "tag", "v1.4.1"], check=True)
+    subprocess.run([*git, "checkout", "-q", "--detach", "v1.4.1"], check=True)  # as a tag checkout is
+    assert gate.release_branches(project, {}) == ["release/1.4"]
+    assert gate.release_branches(project, {"GITHUB_REF": "refs/heads/maint"})[0] == "maint"
