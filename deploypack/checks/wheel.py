@@ -363,9 +363,10 @@ def tags_match_contents(context: CheckContext) -> Iterator[Finding]:
                 **_where(context, wheel, compiled[0]),  # type: ignore[arg-type]
             )
         if "any" not in platforms and not compiled and not _may_hold_binaries(wheel, data):
+            file, line = _platform_cause(context)
             yield PLATFORM_WITHOUT_BINARY.at(
                 f"{wheel.filename} is tagged {', '.join(sorted(platforms))} but holds no compiled file",
-                artifact=wheel.filename,
+                file=file, line=line, artifact=wheel.filename,
             )
         if wheel_file is not None:
             purelib = [v.lower() for v in wheel_file[1].get("root-is-purelib", [])]
@@ -375,6 +376,25 @@ def tags_match_contents(context: CheckContext) -> Iterator[Finding]:
                     f"{wheel_file[0]} says Root-Is-Purelib: true, but the wheel root holds compiled "
                     f"extensions: {listing(at_root, 3)}", artifact=wheel.filename, member=wheel_file[0],
                 )
+
+
+# What makes setuptools tag a wheel for one platform, in the files a person edits.
+_PLATFORM_CAUSES = (("setup.py", ("has_ext_modules", "distclass", "ext_modules", "plat_name")),
+                    ("setup.cfg", ("plat_name", "plat-name", "[bdist_wheel]")),
+                    ("pyproject.toml", ("ext-modules",)))
+
+
+def _platform_cause(context: CheckContext) -> tuple[str | None, int | None]:
+    if context.sources is None:
+        return None, None
+    for name, needles in _PLATFORM_CAUSES:
+        text = context.sources.text(name)
+        if text is None:
+            continue
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.lstrip().startswith("#") and any(needle in line for needle in needles):
+                return name, number
+    return None, None
 
 
 def _may_hold_binaries(wheel: Distribution, data: str | None) -> bool:

@@ -146,6 +146,38 @@ def test_setuid_and_world_writable_files_of_the_build_machine(make_project, tmp_
     assert run.exit_code == 1
 
 
+def test_prebuilt_shared_library_in_a_pure_wheel(make_project, tmp_path: Path) -> None:
+    tree = make_project({
+        "pyproject.toml": SETUPTOOLS_PROJECT.replace("modes-demo", "native-demo").replace("modes_demo", "native_demo")
+        .replace('["*.dat"]', '["*.so"]'),
+        "README.rst": "native-demo\n===========\n", "native_demo/__init__.py": '"""Loads _native.so with ctypes."""\n',
+        "native_demo/_native.so": "\x7fELF (a library built on the maintainer's machine)\n",
+    }, git=True)
+    run, findings = build(tree, tmp_path / "out")
+    compiled = only(findings, "W008")
+    assert (compiled["file"], compiled["line"], compiled["severity"]) == ("native_demo/_native.so", None, "error")
+    assert "py3-none-any" in compiled["message"]
+    assert run.exit_code == 1
+
+
+def test_platform_tag_forced_on_pure_python(make_project, tmp_path: Path) -> None:
+    setup_py = (
+        "from setuptools import setup\nfrom setuptools.dist import Distribution\n\n\n"
+        "class BinaryDistribution(Distribution):\n    def has_ext_modules(self):\n        return True\n\n\n"
+        "setup(distclass=BinaryDistribution)\n"
+    )
+    tree = make_project({
+        "pyproject.toml": SETUPTOOLS_PROJECT.replace("modes-demo", "tagged-demo").replace("modes_demo", "tagged_demo"),
+        "setup.py": setup_py, "README.rst": "tagged-demo\n===========\n", "tagged_demo/__init__.py": '"""Pure."""\n',
+    }, git=True)
+    run, findings = build(tree, tmp_path / "out")
+    platform = only(findings, "W009")
+    assert (platform["file"], platform["line"], platform["severity"]) == ("setup.py", 6, "warning")  # `def has_ext_modules`
+    assert "holds no compiled file" in platform["message"]
+    assert platform["artifact"].endswith(".whl") and "-none-any" not in platform["artifact"]
+    assert run.exit_code == 0
+
+
 # --- archives changed after the build (`deploypack check`) ----------------------------------------
 
 def _rewrite_zip(path: Path, change: dict[str, bytes | None], add: dict[str, bytes]) -> None:

@@ -310,3 +310,12 @@ def test_archives_read_only_in_part_are_not_judged_for_completeness(tmp_path: Pa
     ctx = context(sdist, wheel, git_files=git_files, limits=Limits(max_members=3))
     assert all(dist.limit_exceeded for dist in ctx.distributions)
     assert findings(ctx, "W") == [] and findings(ctx, "S") == []
+
+
+def test_platform_tag_points_at_what_forces_it(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "setup.cfg").write_text("[metadata]\nname = demo\n\n[bdist_wheel]\nplat_name = win_amd64\n")
+    wheel = write_wheel(tmp_path, GOOD, tag="py3-none-win_amd64", purelib=False)
+    (finding,) = findings(context(wheel, project_dir=project), "W009")
+    assert (finding.file, finding.line) == ("setup.cfg", 4)
