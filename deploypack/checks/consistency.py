@@ -51,14 +51,21 @@ def _specifiers(value: Any) -> Any:
 
 
 def _requirements(values: Any) -> Any:
+    """Requirements as comparable keys: names and extras normalised (`charset_normalizer` is
+    `charset-normalizer`, PEP 685 extras), specifiers sorted, markers in packaging's canonical form."""
     from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
 
     normalised = set()
     for value in values:
         try:
-            normalised.add(str(Requirement(value)))
+            requirement = Requirement(value)
         except InvalidRequirement:
             normalised.add(value)
+            continue
+        extras = ",".join(sorted(canonicalize_name(extra) for extra in requirement.extras))
+        normalised.add(f"{canonicalize_name(requirement.name)}[{extras}]{requirement.specifier}"
+                       f"@{requirement.url or ''};{requirement.marker or ''}")
     return normalised
 
 
@@ -118,8 +125,13 @@ def _shown(value: Any) -> str:
 
 def _difference(field: str, sdist_value: Any, wheel_value: Any) -> str:
     if isinstance(sdist_value, list) and isinstance(wheel_value, list):
-        only_sdist = sorted(set(sdist_value) - set(wheel_value))
-        only_wheel = sorted(set(wheel_value) - set(sdist_value))
+        def key(item: str) -> frozenset[Any]:  # one item, normalised as its field is
+            return frozenset(_normalised(field, [item]))
+
+        wheel_keys = {key(item) for item in wheel_value}
+        sdist_keys = {key(item) for item in sdist_value}
+        only_sdist = sorted(item for item in sdist_value if key(item) not in wheel_keys)
+        only_wheel = sorted(item for item in wheel_value if key(item) not in sdist_keys)
         parts = []
         if only_sdist:
             parts.append(f"only in the sdist: {', '.join(only_sdist)}")

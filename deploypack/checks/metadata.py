@@ -90,6 +90,10 @@ PROJECT_URL_MALFORMED = rule(
     "setup.py/setup.cfg).",
 )
 
+_NEWER_FIELD_HINT = ("The build backend writes a field that its Metadata-Version does not define: upgrade the "
+                     "backend in [build-system] requires (setuptools >= 77 writes Metadata-Version 2.4), or stop "
+                     "it writing the field (setuptools: `license-files = []` under [tool.setuptools]).")
+
 # Fields whose validation errors belong to a dedicated check (with a precise code and message).
 _DEDICATED_FIELDS = {"metadata_version", "name", "version", "description_content_type", "license_expression",
                      "requires_dist", "provides_extra"}
@@ -111,6 +115,16 @@ def metadata_is_valid(context: CheckContext) -> Iterator[Finding]:
                 field = getattr(problem, "field", None)
                 name = raw_field_name(field) if field else None
                 if name in _DEDICATED_FIELDS:
+                    continue
+                if "introduced in metadata version" in str(problem):
+                    # The backend wrote a field newer than the Metadata-Version it declares (setuptools < 77 and
+                    # License-File). The index refuses it from uv/hatch publish, twine >= 6.1 drops the field
+                    # before uploading: a warning, and the fix is the backend's version, not the field.
+                    yield METADATA_INVALID.at(
+                        f"{dist.metadata_path}: {problem} (the index refuses it unless the uploader drops the field)",
+                        hint=_NEWER_FIELD_HINT, severity=Severity.WARNING,
+                        **where(context, None, "metadata_version", dist),
+                    )
                     continue
                 yield METADATA_INVALID.at(
                     f"{dist.metadata_path}: {problem}", **where(context, _single_value(dist, name), name, dist),

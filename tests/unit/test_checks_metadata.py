@@ -388,3 +388,24 @@ def test_old_header_form_description_equals_the_body_form(tmp_path: Path) -> Non
                         .replace("Summary: a demo\n", "Home-page: UNKNOWN\n"))
     found = findings(context([sdist, wheel]))
     assert [f for f in found if f.code in ("M024", "M023")] == []
+
+
+def test_requirement_and_extra_spellings_that_normalise_alike_agree(tmp_path: Path) -> None:
+    """requests 2.32.3 as published: the sdist says charset_normalizer and use-chardet-on-py3, the wheel
+    charset-normalizer and use_chardet_on_py3 — the same metadata."""
+    sdist = write_sdist(tmp_path, metadata([("Requires-Dist", "charset_normalizer<4,>=2"),
+                                            ("Provides-Extra", "use-chardet-on-py3"),
+                                            ("Requires-Dist", 'chardet<6,>=3.0.2; extra == "use-chardet-on-py3"')]))
+    wheel = write_wheel(tmp_path, metadata([("Requires-Dist", "charset-normalizer <4,>=2"),
+                                            ("Provides-Extra", "use_chardet_on_py3"),
+                                            ("Requires-Dist", "chardet <6,>=3.0.2 ; extra == 'use_chardet_on_py3'")]))
+    assert findings(context([sdist, wheel]), "M024") == []
+    assert findings(context([sdist, wheel]), "M022") == []
+
+
+def test_field_newer_than_the_metadata_version_points_at_the_backend(tmp_path: Path, project) -> None:
+    root = project('[build-system]\nrequires = ["setuptools==75.0"]\nbuild-backend = "setuptools.build_meta"\n')
+    text = metadata([("License-File", "LICENSE")], mv="2.1")
+    found = findings(context([write_sdist(tmp_path, text, {"LICENSE": "x"})], root), "M002")
+    assert [(f.file, f.line, f.severity) for f in found] == [("pyproject.toml", 2, Severity.WARNING)]
+    assert "introduced in metadata version 2.4" in found[0].message and "setuptools >= 77" in (found[0].hint or "")
