@@ -12,13 +12,10 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import keyword
-import re
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
-
-import tomllib
 
 from deploypack.checks import CheckContext, check
+from deploypack.checks.packaging_config import PackagingConfig, clean_path, join, matches_any, read_packaging_config
 from deploypack.distributions import Distribution
 from deploypack.findings import Finding, Severity
 from deploypack.rules import rule
@@ -126,255 +123,6 @@ class SourceLocator:
         return best
 
 
-# --- what the configuration says about which packages go in the wheel ---------------------------
-
-@dataclasses.dataclass
-class PackagingConfig:
-    """The project's own word on which directories the wheel holds.
-
-    `roots` are the package roots ("" for the project root); `listed` are project-relative
-    directories included on purpose (None: discovery); `excluded` are project-relative globs and
-    `excluded_dotted` setuptools-style dotted patterns (with their `where` root) left out on
-    purpose; `certain` is False when part of the configuration could not be read.
-    """
-
-    backend: str = "setuptools"
-    roots: list[str] = dataclasses.field(default_factory=list)
-    listed: list[str] | None = None
-    listed_only_top: bool = False  # hatch/poetry/pdm lists name whole trees; setuptools lists name one package
-    excluded: list[str] = dataclasses.field(default_factory=list)
-    included_dotted: list[str] = dataclasses.field(default_factory=list)
-    excluded_dotted: list[str] = dataclasses.field(default_factory=list)
-    single_module: str | None = None  # flit: the one module it ships
-    certain: bool = True
-    picks_by_name: bool = False  # backends that, unconfigured, only take the package named like the project
-
-
-def toml_table(data: Mapping[str, Any], *keys: str) -> Mapping[str, Any]:
-    for key in keys:
-        value = data.get(key) if isinstance(data, Mapping) else None
-        if not isinstance(value, Mapping):
-            return {}
-        data = value
-    return data
-
-
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, (list, tuple)):
-        return [str(item) for item in value if isinstance(item, str)]
-    return []
-
-
-def _clean(path: str) -> str:
-    path = path.strip().replace("\\", "/")
-    while path.startswith("./"):
-        path = path[2:]
-    return path.strip("/") if path not in (".", "") else ""
-
-
-def read_packaging_config(texts: Mapping[str, str]) -> PackagingConfig:
-    """Read pyproject.toml / setup.cfg / setup.py texts (as found in the project or the sdist)."""
-    config = PackagingConfig()
-    pyproject: Mapping[str, Any] = {}
-    if "pyproject.toml" in texts:
-        try:
-            pyproject = tomllib.loads(texts["pyproject.toml"])
-        except tomllib.TOMLDecodeError:
-            config.certain = False
-    backend = str(toml_table(pyproject, "build-system").get("build-backend") or "setuptools.build_meta")
-    tool = toml_table(pyproject, "tool")
-    if backend.startswith("setuptools"):
-        _read_setuptools(config, tool, texts)
-    elif backend.startswith("hatchling"):
-        config.backend = "hatchling"
-        _read_hatch(config, tool)
-    elif backend.startswith("flit"):
-        config.backend = "flit"
-        module = toml_table(tool, "flit", "module").get("name") or toml_table(pyproject, "project").get("name")
-        config.single_module = str(module).replace("-", "_") if module else None
-    elif backend.startswith("poetry"):
-        config.backend = "poetry"
-        _read_poetry(config, tool)
-    elif backend.startswith("pdm"):
-        config.backend = "pdm"
-        _read_pdm(config, tool)
-    else:
-        config.backend = backend
-        config.certain = False
-    return config
-
-
-def _read_setuptools(config: PackagingConfig, tool: Mapping[str, Any], texts: Mapping[str, str]) -> None:
-    setuptools = toml_table(tool, "setuptools")
-    packages = setuptools.get("packages")
-    package_dir = toml_table(setuptools, "package-dir")
-    if "" in package_dir:
-        config.roots.append(_clean(str(package_dir[""])))
-    if isinstance(packages, list):
-        config.listed = _dotted_dirs(packages, package_dir)
-    elif isinstance(packages, Mapping):
-        _read_find(config, toml_table(packages, "find") or toml_table(packages, "find-namespace"))
-    elif setuptools.get("py-modules") is not None:
-        config.listed = []
-    if "setup.cfg" in texts:
-        _read_setup_cfg(config, texts["setup.cfg"])
-    if "setup.py" in texts:
-        _read_setup_py(config, texts["setup.py"])
-
-
-def _dotted_dirs(packages: Iterable[Any], package_dir: Mapping[str, Any]) -> list[str]:
-    root = _clean(str(package_dir.get("", "")))
-    dirs = []
-    for package in packages:
-        name = str(package)
-        mapped = package_dir.get(name)
-        dirs.append(_clean(str(mapped)) if mapped else _join(root, name.replace(".", "/")))
-    return dirs
-
-
-def _join(root: str, path: str) -> str:
-    return f"{root}/{path}" if root else path
-
-
-def _read_find(config: PackagingConfig, find: Mapping[str, Any]) -> None:
-    where = [_clean(w) for w in _strings(find.get("where"))]
-    config.roots.extend(w for w in where if w not in config.roots)
-    config.included_dotted.extend(_strings(find.get("include")))
-    config.excluded_dotted.extend(_strings(find.get("exclude")))
-
-
-_CFG_SECTION = re.compile(r"^\s*\[([^\]]+)\]\s*$")
-
-
-def cfg_sections(text: str) -> dict[str, dict[str, str]]:
-    """setup.cfg as {section: {key: value}}; multi-line values joined by newlines."""
-    sections: dict[str, dict[str, str]] = {}
-    current: dict[str, str] | None = None
-    key: str | None = None
-    for line in text.splitlines():
-        if not line.strip() or line.lstrip().startswith(("#", ";")):
-            continue
-        header = _CFG_SECTION.match(line)
-        if header:
-            current = sections.setdefault(header.group(1).strip(), {})
-            key = None
-        elif current is not None and line[:1] in (" ", "\t") and key is not None:
-            current[key] += "\n" + line.strip()
-        elif current is not None and "=" in line:
-            key, _, value = line.partition("=")
-            key = key.strip().replace("-", "_")
-            current[key] = value.strip()
-    return sections
-
-
-def cfg_list(value: str) -> list[str]:
-    return [part.strip() for part in re.split(r"[\n,]", value) if part.strip()]
-
-
-def _read_setup_cfg(config: PackagingConfig, text: str) -> None:
-    sections = cfg_sections(text)
-    options = sections.get("options", {})
-    package_dir = {}
-    for entry in cfg_list(options.get("package_dir", "")):
-        name, _, path = entry.partition("=")
-        package_dir[name.strip()] = path.strip()
-    if "" in package_dir and _clean(package_dir[""]) not in config.roots:
-        config.roots.append(_clean(package_dir[""]))
-    packages = options.get("packages", "").strip()
-    if packages.startswith("find"):
-        find = sections.get("options.packages.find", {})
-        _read_find(config, {key: cfg_list(value) for key, value in find.items()})
-    elif packages:
-        config.listed = (config.listed or []) + _dotted_dirs(cfg_list(packages), package_dir)
-    elif "py_modules" in options and config.listed is None:
-        config.listed = []
-
-
-_FIND_CALL = re.compile(r"find_(?:namespace_)?packages\s*\(([^)]*)\)", re.S)
-_PACKAGES_LIST = re.compile(r"\bpackages\s*=\s*\[([^\]]*)\]", re.S)
-_PACKAGES_ANY = re.compile(r"\bpackages\s*=")
-_STRING = re.compile(r"""["']([^"'\n]+)["']""")
-
-
-def _read_setup_py(config: PackagingConfig, text: str) -> None:
-    """setup.py is code: read the common literal forms, and say so when it is anything else."""
-    for call in _FIND_CALL.finditer(text):
-        arguments = call.group(1)
-        exclude = re.search(r"exclude\s*=\s*[\[(]([^\])]*)[\])]", arguments)
-        if exclude:
-            config.excluded_dotted.extend(_STRING.findall(exclude.group(1)))
-        include = re.search(r"include\s*=\s*[\[(]([^\])]*)[\])]", arguments)
-        if include:
-            config.included_dotted.extend(_STRING.findall(include.group(1)))
-        where = (re.search(r"where\s*=\s*[\"']([^\"']+)[\"']", arguments)
-                 or re.match(r"\s*[\"']([^\"']+)[\"']", arguments))
-        if where and _clean(where.group(1)) not in config.roots:
-            config.roots.append(_clean(where.group(1)))
-    listed = _PACKAGES_LIST.search(text)
-    if listed:
-        config.listed = (config.listed or []) + [
-            _join(config.roots[0] if config.roots else "", name.replace(".", "/"))
-            for name in _STRING.findall(listed.group(1))
-        ]
-    elif _PACKAGES_ANY.search(text) and not _FIND_CALL.search(text):
-        config.certain = False
-
-
-def _hatch_wheel_setting(tool: Mapping[str, Any], key: str) -> Any:
-    wheel = toml_table(tool, "hatch", "build", "targets", "wheel")
-    return wheel[key] if key in wheel else toml_table(tool, "hatch", "build").get(key)
-
-
-def _read_hatch(config: PackagingConfig, tool: Mapping[str, Any]) -> None:
-    packages = _strings(_hatch_wheel_setting(tool, "packages"))
-    only = _strings(_hatch_wheel_setting(tool, "only-include"))
-    include = _strings(_hatch_wheel_setting(tool, "include"))
-    config.excluded.extend(_clean(p) for p in _strings(_hatch_wheel_setting(tool, "exclude")))
-    if packages or only or include:
-        config.listed = [_clean(p) for p in packages + only + include]
-        config.listed_only_top = True
-    else:
-        config.picks_by_name = True
-    for package in packages:
-        parent = _clean(package).rpartition("/")[0]
-        if parent not in config.roots:
-            config.roots.append(parent)
-    sources = _hatch_wheel_setting(tool, "sources")
-    if sources:
-        config.certain = False
-
-
-def _read_poetry(config: PackagingConfig, tool: Mapping[str, Any]) -> None:
-    poetry = toml_table(tool, "poetry")
-    packages = poetry.get("packages")
-    if isinstance(packages, list):
-        config.listed = []
-        config.listed_only_top = True
-        for entry in packages:
-            if isinstance(entry, Mapping) and isinstance(entry.get("include"), str):
-                root = _clean(str(entry.get("from", "")))
-                config.listed.append(_join(root, _clean(entry["include"])))
-                if root not in config.roots:
-                    config.roots.append(root)
-    else:
-        config.picks_by_name = True
-    config.excluded.extend(_clean(p) for p in _strings(poetry.get("exclude")))
-
-
-def _read_pdm(config: PackagingConfig, tool: Mapping[str, Any]) -> None:
-    build = toml_table(tool, "pdm", "build")
-    package_dir = build.get("package-dir")
-    if isinstance(package_dir, str):
-        config.roots.append(_clean(package_dir))
-    includes = _strings(build.get("includes"))
-    if includes:
-        config.listed = [_clean(p) for p in includes]
-        config.listed_only_top = True
-    config.excluded.extend(_clean(p) for p in _strings(build.get("excludes")))
-
-
 # --- the check -----------------------------------------------------------------------------------
 
 def _config_texts(context: CheckContext) -> dict[str, str]:
@@ -404,24 +152,12 @@ def _python_dirs(files: Iterable[str]) -> dict[str, set[str]]:
 def _roots(context: CheckContext, config: PackagingConfig, dirs: Mapping[str, set[str]]) -> tuple[list[str], bool]:
     """The package roots, and whether they are a flat layout (packages must have __init__.py)."""
     if context.options.package_roots:
-        return [_clean(root) for root in context.options.package_roots], False
+        return [clean_path(root) for root in context.options.package_roots], False
     if config.roots:
         return list(dict.fromkeys(config.roots)), not any(config.roots)
     if any(d == "src" or d.startswith("src/") for d in dirs):
         return ["src"], False
     return [""], True
-
-
-def matches_any(path: str, patterns: Iterable[str]) -> bool:
-    for pattern in patterns:
-        if not pattern:
-            continue
-        pattern = pattern.removeprefix("**/")
-        if fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(path, pattern + "/*"):
-            return True
-        if "/" not in pattern and any(fnmatch.fnmatchcase(part, pattern) for part in path.split("/")):
-            return True
-    return False
 
 
 def _excluded(directory: str, root: str, files: set[str], config: PackagingConfig) -> bool:
@@ -466,7 +202,7 @@ def _candidates(dirs: Mapping[str, set[str]], roots: list[str], flat: bool) -> I
                 break
             if not all(is_importable_name(part) for part in parts):
                 break
-            if flat and "__init__.py" not in dirs.get(_join(root, parts[0]), set()):
+            if flat and "__init__.py" not in dirs.get(join(root, parts[0]), set()):
                 break
             yield _Candidate(directory, installed, root, len(parts) == 1)
             break

@@ -13,7 +13,8 @@ from typing import Any
 import tomllib
 
 from deploypack.checks import CheckContext, check
-from deploypack.checks.layout import NOT_PACKAGES, NOT_SUBPACKAGES, cfg_list, cfg_sections, matches_any, toml_table
+from deploypack.checks.layout import NOT_PACKAGES, NOT_SUBPACKAGES
+from deploypack.checks.packaging_config import cfg_list, cfg_sections, matches_any, sdist_exclusions, toml_table
 from deploypack.checks.wheel import listing, top_level_names
 from deploypack.findings import Finding, Severity
 from deploypack.rules import rule
@@ -151,46 +152,6 @@ def _commonly_omitted(path: str) -> bool:
         return True
     top = parts[0].lower()
     return any(fnmatch.fnmatchcase(top, pattern) for pattern in COMMONLY_OMITTED)
-
-
-def sdist_exclusions(texts: Mapping[str, str]) -> tuple[list[str], list[str] | None]:
-    """What the configuration leaves out of the sdist on purpose: (excluded globs, the only paths
-    included or None). Read from MANIFEST.in and the hatch/flit/pdm/poetry sdist settings."""
-    excluded: list[str] = []
-    only: list[str] | None = None
-    for line in texts.get("MANIFEST.in", "").splitlines():
-        words = line.split("#", 1)[0].split()
-        if len(words) < 2:
-            continue
-        command, arguments = words[0], words[1:]
-        if command in ("exclude", "global-exclude"):
-            excluded.extend(arguments if command == "exclude" else [f"*{a}" if not a.startswith("*") else a
-                                                                   for a in arguments])
-        elif command == "recursive-exclude":
-            excluded.extend(f"{arguments[0].rstrip('/')}/*{pattern}" for pattern in arguments[1:])
-        elif command == "prune":
-            excluded.append(arguments[0].rstrip("/"))
-    try:
-        pyproject: Mapping[str, Any] = tomllib.loads(texts.get("pyproject.toml", ""))
-    except tomllib.TOMLDecodeError:
-        return excluded, only
-    tool = toml_table(pyproject, "tool")
-    hatch_sdist = toml_table(tool, "hatch", "build", "targets", "sdist")
-    hatch = toml_table(tool, "hatch", "build")
-    for table in (hatch_sdist, hatch):
-        excluded.extend(_globs(table.get("exclude")))
-        included = _globs(table.get("only-include")) + _globs(table.get("include"))
-        if included and only is None:
-            only = included
-    excluded.extend(_globs(toml_table(tool, "flit", "sdist").get("exclude")))
-    excluded.extend(_globs(toml_table(tool, "pdm", "build").get("excludes")))
-    excluded.extend(_globs(toml_table(tool, "poetry").get("exclude")))
-    return excluded, only
-
-
-def _globs(value: Any) -> list[str]:
-    items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
-    return [str(item).strip().lstrip("/").rstrip("/") for item in items if isinstance(item, str) and item.strip()]
 
 
 def _excluded_on_purpose(path: str, excluded: list[str], only: list[str] | None) -> bool:
