@@ -146,3 +146,36 @@ def test_the_sdist_never_contains_the_runs_own_files(project) -> None:
         assert run.exit_code == 0, run.stdout + run.stderr
         with tarfile.open(next((root / "dist").glob("*.tar.gz"))) as sdist:
             assert not [name for name in sdist.getnames() if "deploypack" in name or "/dist/" in name]
+
+
+@pytest.mark.slow
+def test_sigterm_at_any_moment_leaves_the_previous_output_or_the_complete_new_one(project, tmp_path: Path) -> None:
+    """A sweep of signal times over a whole run, commit included: never a mix, never a leftover."""
+    root = project("flit")
+    outdir = root / "dist"
+    command = [sys.executable, "-m", "deploypack", "build", str(root), "--no-isolation"]
+    started = time.monotonic()
+    first = subprocess.run(command, env=clean_environ(), capture_output=True, text=True)
+    duration = time.monotonic() - started
+    assert first.returncode == 0, first.stdout + first.stderr
+    (outdir / "SHA256SUMS").write_text("tampered, to tell the previous output from a new one\n")
+    previous = snapshot(outdir)
+    outcomes = set()
+    for step in range(12):
+        process = subprocess.Popen(command, env=clean_environ(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(duration * (0.1 + step * 0.14))  # from early in the build to after the end
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=120)
+        assert code in (0, 143), code
+        assert staging_leftovers(outdir) == []
+        now = snapshot(outdir)
+        if now == previous:
+            outcomes.add("previous")
+            continue
+        verified = run_cli(["verify", str(outdir)])  # a complete, consistent new output
+        assert verified.exit_code == 0, (step, code, verified.stdout)
+        assert set(now) == set(previous)
+        outcomes.add("new")
+        (outdir / "SHA256SUMS").write_text("tampered, to tell the previous output from a new one\n")
+        previous = snapshot(outdir)
+    assert "previous" in outcomes  # the sweep did interrupt runs
