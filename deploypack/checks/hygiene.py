@@ -13,6 +13,7 @@ import dataclasses
 import fnmatch
 import posixpath
 import re
+from collections import Counter
 from collections.abc import Iterator
 
 from deploypack.checks import CheckContext, check
@@ -105,7 +106,8 @@ class _Collector:
 
     context: CheckContext
     found: dict[tuple[str, str], tuple[Finding, list[str]]] = dataclasses.field(default_factory=dict)
-    overflow: dict[tuple[str, str], int] = dataclasses.field(default_factory=dict)
+    shown: Counter[tuple[str, str]] = dataclasses.field(default_factory=Counter)  # (code, artifact)
+    overflow: Counter[tuple[str, str]] = dataclasses.field(default_factory=Counter)
     _locator: SourceLocator | None = None
 
     def source_of(self, dist: Distribution, member: Member, directory: str | None = None) -> str | None:
@@ -127,13 +129,14 @@ class _Collector:
             if dist.filename not in self.found[key][1]:
                 self.found[key][1].append(dist.filename)
             return
-        per_artifact = sum(1 for (code, _), (f, _) in self.found.items()
-                           if code == rule_.code and f.artifact == dist.filename)
-        if per_artifact >= _PER_ARTIFACT:
-            self.overflow[(rule_.code, dist.filename)] = self.overflow.get((rule_.code, dist.filename), 0) + 1
+        if self.shown[(rule_.code, dist.filename)] >= _PER_ARTIFACT:
+            self.overflow[(rule_.code, dist.filename)] += 1
             return
-        finding = rule_.at(message, file=source, artifact=dist.filename, member=directory or member.name,
-                           severity=severity)
+        self.shown[(rule_.code, dist.filename)] += 1
+        stored = member.name
+        if directory is not None:  # the directory as stored in the archive (an sdist adds its top directory)
+            stored = f"{member.name.split('/', 1)[0]}/{directory}" if dist.kind == "sdist" else directory
+        finding = rule_.at(message, file=source, artifact=dist.filename, member=stored, severity=severity)
         self.found[key] = (finding, [dist.filename])
 
     def findings(self, rules: dict[str, Rule]) -> Iterator[Finding]:
@@ -143,10 +146,6 @@ class _Collector:
             yield finding
         for (code, artifact), count in self.overflow.items():
             yield rules[code].at(f"{count} more like this in {artifact}", artifact=artifact)
-
-
-def _name(member: Member) -> str:
-    return member.name.rstrip("/").rsplit("/", 1)[-1]
 
 
 def _in_tests(path: str) -> bool:
@@ -183,8 +182,8 @@ def _human_size(size: int) -> str:
 
 # --- links and modes ----------------------------------------------------------------------------
 
-def _sdist_link(dist: Distribution, member: Member) -> tuple[str, str] | None:
-    """(message, severity name) for a symlink of an sdist, or None when A003 already reports it."""
+def _sdist_link(dist: Distribution, member: Member) -> tuple[str, Severity] | None:
+    """(message, severity) for a symlink of an sdist, or None when A003 already reports it."""
     target = (member.link_target or "").replace("\\", "/")
     if target.startswith("/") or (len(target) > 1 and target[1] == ":"):
         return None
@@ -193,11 +192,11 @@ def _sdist_link(dist: Distribution, member: Member) -> tuple[str, str] | None:
         return None  # out of the archive altogether: A003
     top = member.name.split("/", 1)[0]
     if not resolved.startswith(top + "/"):
-        return f"{member.path} is a symlink to {target!r}, outside the project directory", "error"
+        return f"{member.path} is a symlink to {target!r}, outside the project directory", Severity.ERROR
     inside = resolved[len(top) + 1:]
     if dist.member(inside) is None and not any(m.path.startswith(inside + "/") for m in dist.members):
-        return f"{member.path} is a symlink to {target!r}, which is not in the sdist (a dangling link)", "error"
-    return f"{member.path} is a symlink to {target!r} (inside the project)", "warning"
+        return f"{member.path} is a symlink to {target!r}, which is not in the sdist (a dangling link)", Severity.ERROR
+    return f"{member.path} is a symlink to {target!r} (inside the project)", Severity.WARNING
 
 
 @check(LINK, UNSAFE_MODE)
@@ -208,7 +207,7 @@ def links_and_modes(context: CheckContext) -> Iterator[Finding]:
             if member.type == "symlink" and dist.kind == "sdist":
                 link = _sdist_link(dist, member)
                 if link is not None:
-                    collector.add(dist, member, LINK, link[0], severity=Severity(link[1]))
+                    collector.add(dist, member, LINK, link[0], severity=link[1])
             elif member.type in ("file", "dir"):
                 _add_mode(collector, dist, member)
     yield from collector.findings({r.code: r for r in (LINK, UNSAFE_MODE)})

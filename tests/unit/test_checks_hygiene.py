@@ -55,7 +55,8 @@ def test_setuid_and_world_writable(tmp_path: Path) -> None:
 def test_vcs_directory_reported_once(tmp_path: Path) -> None:
     sdist = write_sdist(tmp_path, {**PKG, ".git/HEAD": "ref", ".git/config": "x", "vendor/.hg/store": "y"})
     found = findings(context(sdist), "C005")
-    assert sorted(f.file for f in found) == [".git", "vendor/.hg"]
+    assert sorted((f.file, f.member) for f in found) == [
+        (".git", "demo-1.0/.git"), ("vendor/.hg", "demo-1.0/vendor/.hg")]
     assert all(f.severity == Severity.ERROR for f in found)
 
 
