@@ -44,8 +44,9 @@ DECLARED_FILE_MISSING = rule(
 TRACKED_NOT_IN_SDIST = rule(
     "S004", "tracked-file-not-in-sdist", Severity.WARNING, "files tracked by git are not in the sdist",
     why="The sdist is the source release: distributions, auditors and anyone building from source "
-    "get only what it holds. A package data file, license or README left out of it is missing "
-    "there, even when the wheel built on this machine happens to be complete.",
+    "get only what it holds. A package data file or a license notice left out of it is missing "
+    "there, even when the wheel built on this machine happens to be complete. (Files outside the "
+    "packages, such as docs or tests, are reported as notes.)",
     fix="Include the files (MANIFEST.in `include`/`graft`, hatch `[tool.hatch.build.targets.sdist]`, "
     "flit `[tool.flit.sdist] include`), or exclude them explicitly if they are development-only.",
 )
@@ -61,8 +62,9 @@ COMMONLY_OMITTED = (
     "mypy.ini", "*.ipynb", "ci", "bin", "scripts", "tools", "dev", "benchmarks", "bench", "asv_bench",
     "js_tests", "node_modules", "changelog.d", "changes.d", "newsfragments", "news",
 )
-# Top-level files whose absence from the source release matters to its users.
-IMPORTANT_FILES = ("licen[cs]e*", "copying*", "notice*", "authors*", "readme*", "patents*")
+# Top-level files a source release must carry: licenses commonly require their notices to be
+# redistributed with the source (BSD, Apache-2.0 NOTICE, copyright holders listed in AUTHORS).
+IMPORTANT_FILES = ("licen[cs]e*", "copying*", "notice*", "authors*", "patents*")
 
 
 def _stem(filename: str) -> str:
@@ -162,7 +164,7 @@ def _excluded_on_purpose(path: str, excluded: list[str], only: list[str] | None)
 
 
 def _matters(path: str, packages: set[str]) -> bool:
-    """A file of an installed package, or a top-level license/README: its absence is a warning."""
+    """A file of an installed package, or a top-level license file: its absence is a warning."""
     parts = path.split("/")
     if len(parts) == 1:
         return any(fnmatch.fnmatchcase(parts[0].lower(), pattern) for pattern in IMPORTANT_FILES)
