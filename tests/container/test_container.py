@@ -241,3 +241,19 @@ def test_workflows_pin_what_they_need() -> None:
     assert uploads and all("*.whl" in s["with"]["path"] and "*.tar.gz" in s["with"]["path"] for s in uploads)
     assert any(str(s.get("uses", "")).startswith("actions/attest-build-provenance")
                for job in jobs.values() for s in job["steps"])
+
+
+def test_the_release_pins_action_yml_to_the_image_digest(tmp_path: Path) -> None:
+    """Run the release workflow's own pinning lines on a copy of action.yml."""
+    release = yaml.safe_load((REPO / ".github" / "workflows" / "release.yml").read_text(encoding="utf-8"))
+    steps = release["jobs"]["image"]["steps"]
+    script = next(step["run"] for step in steps if "action.yml" in step.get("run", ""))
+    pinning = "\n".join(line for line in script.splitlines() if "action.yml" in line and "git " not in line)
+    shutil.copy(REPO / "action.yml", tmp_path / "action.yml")
+    digest = "sha256:" + "0f" * 32
+    environ = {**os.environ, "IMAGE": "ghcr.io/octo/deploypack", "DIGEST": digest, "TAG": "v1.2.3"}
+    subprocess.run(["bash", "-euo", "pipefail", "-c", pinning], cwd=tmp_path, env=environ, check=True)
+    pinned = yaml.safe_load((tmp_path / "action.yml").read_text(encoding="utf-8"))
+    assert pinned["runs"] == {"using": "docker", "image": f"docker://ghcr.io/octo/deploypack@{digest}"}
+    original = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
+    assert pinned["inputs"] == original["inputs"] and pinned["outputs"] == original["outputs"]
