@@ -171,9 +171,22 @@ def compare_archives(first: Path, second: Path) -> list[Difference]:
             differences.append(Difference(None, ("timestamp in the gzip header",)))
         else:
             differences.append(Difference(None, ("compression or archive headers",)))
-    # RECORD lists every hash, so it differs whenever anything does: name the cause first.
-    return sorted(differences, key=lambda d: (d.member is not None, (d.member or "").endswith(".dist-info/RECORD"),
-                                              d.member or ""))
+    return sorted(differences, key=_cause_first)
+
+
+# Most telling first: a changed content is a cause; a changed time or order often only a symptom.
+_ASPECT_RANK = ("content", "only in", "type", "link target", "permissions", "uid/gid", "order", "zip header",
+                "timestamp")
+
+
+def _aspect_rank(aspect: str) -> int:
+    return next((rank for rank, prefix in enumerate(_ASPECT_RANK) if aspect.startswith(prefix)), len(_ASPECT_RANK))
+
+
+def _cause_first(difference: Difference) -> tuple[bool, int, bool, str]:
+    # RECORD lists every hash, so it differs whenever anything does: it goes after the cause.
+    return (difference.member is not None, min(map(_aspect_rank, difference.aspects)),
+            (difference.member or "").endswith(".dist-info/RECORD"), difference.member or "")
 
 
 def _file_digest(path: Path) -> str:
@@ -212,7 +225,7 @@ def findings_for(first: Path, second: Path, epoch: str | None) -> list[Finding]:
                 parts.append(f"the archive itself: {aspect}")
             else:
                 by_aspect.setdefault(aspect, []).append(difference.member)
-    for aspect, members in by_aspect.items():
+    for aspect, members in sorted(by_aspect.items(), key=lambda item: _aspect_rank(item[0])):
         listed = ", ".join(members[:_SHOWN]) + (f", and {len(members) - _SHOWN} more" if len(members) > _SHOWN else "")
         parts.append(f"{aspect}: {len(members)} member{'s' if len(members) != 1 else ''} ({listed})")
     aspects = [aspect for difference in differences for aspect in difference.aspects]

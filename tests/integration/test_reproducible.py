@@ -94,3 +94,26 @@ def test_a_rebuild_that_needs_untracked_files_is_reported(make_project, tmp_path
     run = run_cli(["build", str(root), "--reproducible", "--format", "json", "--outdir", str(tmp_path / "dist")])
     codes = [f["code"] for f in json.loads(run.stdout)["findings"]]
     assert "P003" in codes, run.stdout
+
+
+def test_a_setup_py_writing_a_random_stamp_is_reported_in_both_archives(make_project, tmp_path: Path) -> None:
+    root = make_project({
+        "setup.py": """\
+import os
+import pathlib
+
+from setuptools import setup
+
+pathlib.Path("stamped/_stamp.py").write_text(f"STAMP = {os.urandom(8).hex()!r}\\n")
+setup(name="stamped", version="1.0.0", packages=["stamped"], description="writes a stamp when built")
+""",
+        "pyproject.toml": '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n',
+        "stamped/__init__.py": "",
+        ".gitignore": "stamped/_stamp.py\n",
+    }, "stamped", git=True)
+    run = run_cli(["build", str(root), "--reproducible", "--format", "json", "--outdir", str(tmp_path / "dist")])
+    assert run.exit_code == 0, run.stdout + run.stderr
+    different = {f["artifact"]: f for f in json.loads(run.stdout)["findings"] if f["code"] == "P002"}
+    assert different["stamped-1.0.0-py3-none-any.whl"]["member"] == "stamped/_stamp.py"
+    assert different["stamped-1.0.0.tar.gz"]["member"] == "stamped-1.0.0/stamped/_stamp.py"
+    assert "content: 1 member (stamped-1.0.0/stamped/_stamp.py)" in different["stamped-1.0.0.tar.gz"]["message"]

@@ -87,3 +87,11 @@ def test_the_hint_matches_the_kind_of_difference(tmp_path: Path) -> None:
     assert "No SOURCE_DATE_EPOCH" not in (finding.hint or "")
     [finding] = findings_for(one, tar(tmp_path / "u" / "one.tar.gz", base, uid=501), "1700000000")
     assert "building user" in (finding.hint or "")
+
+
+def test_a_changed_content_is_named_before_timestamps(tmp_path: Path) -> None:
+    one = tar(tmp_path / "one.tar.gz", [("p-1/PKG-INFO", b"x"), ("p-1/p/_stamp.py", b"1")])
+    two = tar(tmp_path / "two" / "one.tar.gz", [("p-1/PKG-INFO", b"x"), ("p-1/p/_stamp.py", b"2")], mtime=1_800_000_000)
+    [finding] = findings_for(one, two, "1700000000")
+    assert finding.member == "p-1/p/_stamp.py"
+    assert finding.message.index("content: 1 member (p-1/p/_stamp.py)") < finding.message.index("timestamp: 2 members")
