@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import errno
 import os
+import re
+import secrets
 import shutil
 import signal
 import subprocess
@@ -22,8 +23,9 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
-from deploypack import diagnose, envcache
+from deploypack import diagnose, envcache, faults
 from deploypack.buildlog import BuildLog
+from deploypack.distributions import CorruptArchive, Limits, read_distribution
 from deploypack.errors import BuildFailed, EnvironmentProblem, UsageError
 from deploypack.options import Options
 from deploypack.sources import ProjectSources, toml_key_line
@@ -78,9 +80,12 @@ class _Runner:
         self.deadline = deadline
         self.extra_env = dict(extra_env)
         self.timed_out = False
+        # Marks every process the hooks start: a daemon that left the process group with
+        # setsid() still inherits it, so it can be found and killed (see _kill_marked).
+        self.token = secrets.token_hex(16)
 
     def __call__(self, cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None) -> None:
-        env = {**os.environ, **self.extra_env, **(extra_environ or {})}
+        env = {**os.environ, **self.extra_env, **(extra_environ or {}), _TOKEN_VARIABLE: self.token}
         process = subprocess.Popen(
             list(cmd), cwd=cwd, env=env, stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
@@ -92,15 +97,19 @@ class _Runner:
             process.wait(timeout=max(0.1, self.deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             self.timed_out = True
-            _kill_tree(process)
-        except BaseException:
-            _kill_tree(process)
-            raise
         finally:
+            # Whatever the hook leaves behind (its process group, daemons that left it) dies
+            # with it: a build's processes must not outlive it nor hold its output pipe open.
+            _kill_tree(process)
+            _kill_marked(self.token)
             pump.join(timeout=5)
-            process.stdout.close()
-        # A backend that forked and left children behind: they must not outlive the hook.
-        _kill_group(process.pid)
+            if pump.is_alive():
+                # A survivor still holds the pipe (no /proc, or it scrubbed its environment):
+                # closing it would block on the reader's lock, so leave the reader to it.
+                self.log.text("deploypack: a process started by the build still holds its output open; "
+                              "its further output is not captured")
+            else:
+                process.stdout.close()
         if process.returncode:
             raise subprocess.CalledProcessError(process.returncode, list(cmd))
 
@@ -114,6 +123,39 @@ def _kill_tree(process: subprocess.Popen[bytes]) -> None:
     _kill_group(process.pid)
     with contextlib.suppress(Exception):
         process.wait(timeout=10)
+
+
+_TOKEN_VARIABLE = "DEPLOYPACK_BUILD_TOKEN"
+
+
+def _kill_marked(token: str) -> None:
+    """Kill every process whose environment carries the build's token (Linux: /proc). A
+    double-forked daemon escapes the process group, but not its inherited environment; one
+    that also rewrites its environment is beyond this (docs/security.md)."""
+    marker = f"{_TOKEN_VARIABLE}={token}".encode() + b"\0"
+    for _ in range(3):  # a daemon may fork again while being killed
+        found = [pid for pid in _pids() if pid != os.getpid() and marker in _environment_of(pid)]
+        if not found:
+            return
+        for pid in found:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.05)
+
+
+def _pids() -> list[int]:
+    try:
+        return [int(entry) for entry in os.listdir("/proc") if entry.isdigit()]
+    except OSError:
+        return []
+
+
+def _environment_of(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as handle:
+            return b"\0" + handle.read()
+    except OSError:
+        return b""
 
 
 @contextlib.contextmanager
@@ -163,7 +205,7 @@ class Builder:
 
             started = time.monotonic()
             self.progress("building wheel from sdist…")
-            unpacked = _unpack_sdist(sdist, Path(work))
+            unpacked = _unpack_sdist(sdist, Path(work), _limits(self.options))
             wheel_builder = self._project_builder(unpacked, env, runner)
             if env is not None and wheel_builder.build_system_requires != builder.build_system_requires:
                 # The sdist declares other build requirements than the tree: honour them in a fresh env.
@@ -312,9 +354,11 @@ class Builder:
             if finding is not None and not diagnose.is_network_failure(text[-4000:]):
                 raise BuildFailed(finding) from None
             if diagnose.is_network_failure(text):
+                index, reason = diagnose.unreachable_index(text)
                 raise EnvironmentProblem(
-                    f"cannot install the build requirements ({', '.join(requirements)}): the package index "
-                    "cannot be reached from this machine",
+                    f"cannot install the build requirement{'s' if len(requirements) > 1 else ''} "
+                    f"{', '.join(requirements)}: the package index {index or '(as configured)'} cannot be "
+                    f"reached from this machine{f' ({reason})' if reason else ''}",
                     hint="Check the network and the index configuration (PIP_INDEX_URL / UV_INDEX_URL), "
                     "or build with --no-isolation and the requirements preinstalled.",
                 ) from None
@@ -332,8 +376,8 @@ class Builder:
         try:
             return Path(builder.build(distribution, outdir))
         except Exception as error:  # noqa: BLE001 - every backend failure becomes a finding
-            if isinstance(error, OSError) and error.errno == errno.ENOSPC:
-                raise _environment_error("disk full while building", error) from None
+            if isinstance(error, OSError) and faults.is_disk_full(error):
+                raise faults.environment_error(f"building the {distribution}", error) from None
             if runner.timed_out:
                 raise BuildFailed(diagnose.BUILD_TIMEOUT.at(
                     f"the {distribution} build did not finish within {self.options.timeout:.0f} s; "
@@ -352,8 +396,9 @@ class Builder:
             return BuildFailed(diagnose.backend_unavailable_finding(
                 self.sources, cause.backend_name, detail[-1] if detail else ""
             ))
-        if "No space left on device" in log_text[-20000:]:
-            raise EnvironmentProblem("disk full while building (the backend reported: No space left on device)")
+        full = _disk_full_in_log(log_text[-20000:], self.log, self.options.outdir)
+        if full is not None:
+            raise faults.disk_full(f"building the {distribution}", full)
         roots = {self.options.project_dir.resolve(): ""}
         if unpacked is not None:
             roots[unpacked.resolve()] = ""
@@ -364,9 +409,28 @@ class Builder:
 
 
 def _environment_error(what: str, error: BaseException) -> EnvironmentProblem:
-    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
-        return EnvironmentProblem(f"{what}: disk full ({error.filename or 'temporary directory'})")
+    if isinstance(error, OSError):
+        return faults.environment_error(what, error)
     return EnvironmentProblem(f"{what}: {error}")
+
+
+_NO_SPACE = re.compile(r"(?:No space left on device|Disk quota exceeded)(?::\s*'([^']+)')?")
+
+
+def _disk_full_in_log(log_text: str, log: BuildLog, outdir: Path) -> str | None:
+    """Where the disk is full, when that is why the backend failed (else None): the path the
+    backend names, else the fuller of the two places a build writes (the output directory's
+    file system, where the log and the distributions are staged, and the temporary directory)."""
+    matches = list(_NO_SPACE.finditer(log_text))
+    log_full = log.write_error is not None and faults.is_disk_full(log.write_error)
+    if not matches and not log_full:
+        return None
+    if matches and matches[-1].group(1):
+        return matches[-1].group(1)
+    if log_full:
+        return str(outdir)
+    places = [str(outdir), tempfile.gettempdir()]
+    return min(places, key=lambda place: faults.free_space(place) or 0)
 
 
 def _extract_all(archive: tarfile.TarFile, target: Path) -> None:
@@ -387,16 +451,46 @@ def _extract_all(archive: tarfile.TarFile, target: Path) -> None:
     archive.extractall(target)  # noqa: S202 - every member checked above
 
 
-def _unpack_sdist(sdist: Path, work: Path) -> Path:
+def _limits(options: Options) -> Limits:
+    return Limits(max_members=options.max_members, max_unpacked_size=options.max_unpacked_size,
+                  max_compression_ratio=options.max_compression_ratio)
+
+
+def _refuse_unsafe_sdist(sdist: Path, limits: Limits) -> int:
+    """Read the sdist the backend wrote before unpacking it: a member that would land outside
+    the unpack directory, a device file, or an archive over the limits stops the build with
+    that archive finding (the extraction filter below is the second line of defence).
+    Returns the unpacked size, the space unpacking needs."""
+    from deploypack.checks.archive import MEMBER_ESCAPES, SPECIAL_MEMBER, limit_finding, member_findings
+
+    try:
+        dist = read_distribution(sdist, limits)
+    except CorruptArchive as error:
+        raise BuildFailed(diagnose.BACKEND_FAILED.at(
+            f"the backend wrote an sdist that cannot be read: {error.message}", artifact=sdist.name,
+        )) from None
+    if dist.limit_exceeded:
+        raise BuildFailed(limit_finding(sdist.name, dist.limit_exceeded))
+    for finding in member_findings(dist):
+        if finding.code in (MEMBER_ESCAPES.code, SPECIAL_MEMBER.code):
+            raise BuildFailed(dataclasses.replace(
+                finding, message=f"{finding.message}; the wheel is not built from an sdist that cannot be "
+                "unpacked safely",
+            ))
+    return sum(member.size for member in dist.files())
+
+
+def _unpack_sdist(sdist: Path, work: Path, limits: Limits) -> Path:
     """Unpack the sdist for the wheel build, refusing members that would land outside."""
+    needed = _refuse_unsafe_sdist(sdist, limits)
     target = work / "sdist"
     target.mkdir()
     try:
         with tarfile.open(sdist) as archive:
             _extract_all(archive, target)
     except (tarfile.TarError, OSError) as error:
-        if isinstance(error, OSError) and error.errno == errno.ENOSPC:
-            raise _environment_error("disk full while unpacking the sdist", error) from None
+        if faults.is_disk_full(error):
+            raise faults.disk_full(f"unpacking {sdist.name} to build the wheel", target, needed) from None
         raise BuildFailed(diagnose.BACKEND_FAILED.at(
             f"the sdist {sdist.name} cannot be unpacked safely to build the wheel: {error}",
             artifact=sdist.name,

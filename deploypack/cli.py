@@ -157,18 +157,18 @@ def _cmd_build(args: argparse.Namespace, environ: Mapping[str, str], stdout: Tex
 
 
 def emit_report(report: Any, options: Any, environ: Mapping[str, str], stdout: TextIO) -> None:
-    from deploypack.report import render_json, write_atomic
+    from deploypack.report import render_json
     from deploypack.reporters import github, text
 
     from deploypack import actions_core
     from deploypack.reporters import sarif
 
     if options.report is not None:
-        write_atomic(options.report, render_json(report))
+        _write_or_fail(options.report, render_json(report))
     prefix = _repository_prefix(options.project_dir, environ)
     sarif_path = getattr(options, "sarif", None)
     if sarif_path is not None:
-        write_atomic(sarif_path, sarif.render(report, prefix, options.project_dir, _workspace(environ)))
+        _write_or_fail(sarif_path, sarif.render(report, prefix, options.project_dir, _workspace(environ)))
     under_actions = environ.get("GITHUB_ACTIONS") == "true"  # the runner reads stdout for commands
     if options.format == "json":
         stdout.write(actions_core.inert_json(render_json(report)) if under_actions else render_json(report))
@@ -181,6 +181,17 @@ def emit_report(report: Any, options: Any, environ: Mapping[str, str], stdout: T
         actions_core.write_untrusted(stdout, text.render(report, colour=False))
     else:
         stdout.write(text.render(report, colour=text.use_colour(stdout.isatty(), environ)))
+
+
+def _write_or_fail(path: Path, text: str) -> None:
+    """Write a report file whole, or fail with the environment error that names it (exit 4)."""
+    from deploypack.faults import environment_error
+    from deploypack.report import write_atomic
+
+    try:
+        write_atomic(path, text)
+    except OSError as error:
+        raise environment_error("writing the report", error, path=path) from None
 
 
 def _read_log(path: str | None) -> str | None:
@@ -271,6 +282,14 @@ def main(
         return int(error.exit_code)
     except SystemExit as exit_request:  # --help / --version
         return int(exit_request.code or 0) if isinstance(exit_request.code, int) else 0
+    except OSError as error:  # the machine's fault (disk full, read-only, permissions): exit 4, with the path
+        from deploypack.faults import environment_error
+
+        problem = environment_error("cannot write or read a file", error)
+        stderr.write(f"deploypack: error: {problem.message}\n")
+        if problem.hint:
+            stderr.write(f"  hint: {problem.hint}\n")
+        return int(problem.exit_code)
     except Exception as error:  # noqa: BLE001 - a bug: say so, keep the traceback
         saved = _save_traceback()
         stderr.write(

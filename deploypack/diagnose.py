@@ -136,6 +136,25 @@ def _config_line(sources: ProjectSources, needle: str) -> tuple[str | None, int 
     return None, None
 
 
+_INDEX_IN_LOG = re.compile(r"Looking in indexes: (\S+)|Failed to fetch: `?(\S+?)`?(?:\s|$)")
+_NETWORK_REASON = re.compile(r"Connection refused|Network is unreachable|Temporary failure in name resolution|"
+                             r"Name or service not known|timed out|certificate verify failed|ProxyError")
+
+
+def unreachable_index(log_text: str) -> tuple[str | None, str | None]:
+    """The index the installer tried (credentials removed) and why it failed, from its output."""
+    index = None
+    for match in _INDEX_IN_LOG.finditer(log_text):
+        if match.group(1):
+            index = match.group(1).split(",")[0]
+        else:  # uv names the project page it fetched: the index is its parent
+            index = match.group(2).rstrip("/").rsplit("/", 1)[0]
+    if index is not None:
+        index = re.sub(r"(?<=://)[^/@]*@", "", index)  # never print a token from the URL
+    reasons = _NETWORK_REASON.findall(log_text)
+    return index, reasons[-1] if reasons else None
+
+
 def is_network_failure(log_text: str) -> bool:
     return bool(_NETWORK.search(log_text)) and not (_PIP_NOT_FOUND.search(log_text) and "404" in log_text)
 

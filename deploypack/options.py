@@ -259,11 +259,13 @@ def read_project_table(project_dir: Path) -> tuple[dict[str, Any], str]:
     pyproject = project_dir / "pyproject.toml"
     if not pyproject.is_file():
         return {}, ""
+    raw = pyproject.read_bytes()
     try:
-        text = pyproject.read_bytes().decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ConfigurationError(
-            f"is not UTF-8 (byte {error.start}); TOML files must be UTF-8", file="pyproject.toml"
+            f"is not UTF-8 (byte {error.start}); TOML files must be UTF-8", file="pyproject.toml",
+            line=raw[: error.start].count(b"\n") + 1,
         ) from None
     try:
         data = tomllib.loads(text)

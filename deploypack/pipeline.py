@@ -6,6 +6,7 @@ is a Report for the reporters; exceptions are only for runs that cannot go on.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import shutil
@@ -15,7 +16,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from deploypack import gate, prewarm
+from deploypack import faults, gate, prewarm
 from deploypack import outdir as outdir_module
 from deploypack import reproducible
 from deploypack.artifacts import inputs_for_build, write_artifacts
@@ -133,8 +134,15 @@ def _keep_log(state: RunState, options: Options, destination: Path | None) -> st
                                             dir=os.environ.get("RUNNER_TEMP") or None)
             os.close(handle)
             destination = Path(name)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(state.log_path, destination)
+    try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(state.log_path, destination)
+    except OSError:
+        # No room to keep the log (a full disk is usually why the run is failing): the
+        # run's own error is what must be reported, so it is not masked by this one.
+        with contextlib.suppress(OSError):
+            destination.unlink()
+        return None
     return display_path(destination)
 
 
@@ -162,8 +170,11 @@ def run_build(options: Options, environ: Mapping[str, str], progress: Progress) 
                 timings=state.timings, outdir=display_path(options.outdir), log_path=log_path,
                 error="the build failed",
             )
-        except EnvironmentProblem:
-            _keep_log(state, options, None)
+        except EnvironmentProblem as problem:
+            kept = _keep_log(state, options, None)
+            if kept is not None:
+                problem.hint = f"{problem.hint} " if problem.hint else ""
+                problem.hint += f"The build log is kept at {kept}."
             raise
         finally:
             warm.wait()
@@ -200,9 +211,12 @@ def run_build(options: Options, environ: Mapping[str, str], progress: Progress) 
 
         names = [result.sdist.name, result.wheel.name]
         # Written into staging, so they reach --outdir only together with the distributions.
-        written = write_artifacts(staging, inputs_for_build(
-            options, result, dists, findings, context.release, environ, time.monotonic() - started,
-        ), display_path(options.outdir))
+        try:
+            written = write_artifacts(staging, inputs_for_build(
+                options, result, dists, findings, context.release, environ, time.monotonic() - started,
+            ), display_path(options.outdir))
+        except OSError as error:
+            raise faults.environment_error("writing the deployment artifacts", error) from None
         names.extend(written.files)
         artifacts = [
             Artifact(path=display_path(options.outdir / d.filename), kind=d.kind, size=d.size, sha256=d.sha256)
@@ -211,6 +225,8 @@ def run_build(options: Options, environ: Mapping[str, str], progress: Progress) 
         log_path: str | None
         if options.report is None:
             state.log.close()
+            if state.log.write_error is not None:
+                raise faults.environment_error("writing the build log", state.log.write_error)
             names.append(state.log_path.name)
             log_path = display_path(options.outdir / state.log_path.name)
         else:
@@ -218,7 +234,10 @@ def run_build(options: Options, environ: Mapping[str, str], progress: Progress) 
         try:
             outdir_module.commit(staging, options.outdir, names, options.clean)
         except OSError as error:
-            raise EnvironmentProblem(f"cannot write {options.outdir}: {error.strerror or error}") from None
+            if faults.is_disk_full(error):
+                needed = sum((staging / name).stat().st_size for name in names if (staging / name).is_file())
+                raise faults.disk_full(f"writing the output to {options.outdir}", options.outdir, needed) from None
+            raise faults.environment_error(f"writing {options.outdir}", error) from None
         state.timings["total"] = time.monotonic() - started
         return gate.attach(Report(
             ok=ok, exit_code=exit_code, project_name=name, project_version=version,
