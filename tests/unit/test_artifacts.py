@@ -225,3 +225,18 @@ def test_a_disk_error_while_writing_is_an_environment_problem(tmp_path: Path) ->
     with pytest.raises(EnvironmentProblem) as raised:
         write_artifacts(tmp_path / "does-not-exist", inputs, "dist")
     assert raised.value.exit_code == 4 and "SHA256SUMS" in raised.value.message
+
+
+@pytest.mark.parametrize(("layer", "expected"), [
+    ({"DEPLOYPACK_ARTIFACTS": "sums,manifest"}, ("sums", "manifest")),
+    ({"DEPLOYPACK_ARTIFACTS": "none"}, ()),
+    ({"DEPLOYPACK_ARTIFACTS": "all"}, ("sums", "manifest", "sbom", "provenance")),
+    ({}, ("sums", "manifest", "sbom", "provenance")),
+])
+def test_the_artifact_kinds_come_from_the_option_cascade(tmp_path: Path, layer: dict, expected: tuple) -> None:
+    from deploypack.options import resolve
+
+    (tmp_path / "pyproject.toml").write_text('[tool.deploypack]\nreproducible = true\n')
+    options = resolve(tmp_path, {}, layer)
+    assert options.artifacts == expected and options.reproducible is True
+    assert resolve(tmp_path, {"artifacts": "sbom"}, layer).artifacts == ("sbom",)  # the command line wins
