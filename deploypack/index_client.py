@@ -206,8 +206,9 @@ def _parse_json(body: bytes) -> tuple[tuple[IndexFile, ...], tuple[Version, ...]
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ValueError(f"invalid JSON ({error})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("files", []), list):
-        raise ValueError("expected an object with a `files` list")
+    if not isinstance(data, dict) or not isinstance(data.get("files"), list):
+        # e.g. a project JSON API that is not the simple API: reading it as "no files" would pass the gate
+        raise ValueError("expected an object with a `files` list (PEP 691)")
     files = []
     for entry in data.get("files", []):
         if not isinstance(entry, dict) or not isinstance(entry.get("filename"), str):
@@ -249,6 +250,8 @@ def _parse_html(text: str) -> tuple[IndexFile, ...]:
     parser.feed(text)
     parser.close()
     files = []
+    if not parser.anchors and "<html" not in text.lower():
+        raise ValueError("neither an HTML page nor PEP 691 JSON")
     for attributes, anchor_text in parser.anchors:
         href = attributes.get("href") or ""
         path = urllib.parse.urlsplit(href).path
@@ -256,4 +259,7 @@ def _parse_html(text: str) -> tuple[IndexFile, ...]:
         if not filename:
             continue
         files.append(IndexFile(filename, _version_of(filename), "data-yanked" in attributes))
+    if files and all(file.version is None for file in files):
+        # links, but to no distribution: a login or landing page answering every URL, not a project page
+        raise ValueError(f"none of its {len(files)} links is a distribution file")
     return tuple(files)

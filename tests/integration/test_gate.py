@@ -377,3 +377,11 @@ def test_backports_allowed_on_matching_branches_only(pypiserver, flit_project):
     subprocess.run([*git, "checkout", "-q", "--detach", "v1.4.1"], check=True)  # a tag checkout, as in CI
     on_release = gate_build(project, "--index-url", pypiserver.url, environ=environ)
     assert on_release.exit_code == 0, on_release.stdout
+
+
+def test_a_landing_page_answering_every_url_is_not_a_pass(static_index, flit_project):
+    static_index.pages["/simple/gate-landing/"] = (
+        200, "text/html", b'<html><body><a href="/login">Sign in</a></body></html>')
+    project = flit_project("gate-landing", "1.0.0", tag="v1.0.0")
+    run = gate_build(project, "--index-url", static_index.url)
+    assert run.exit_code == 4 and "is not a simple-API page" in run.stderr

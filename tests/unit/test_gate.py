@@ -210,9 +210,23 @@ def test_html_page_pep503_with_pep592_yanked():
     ]
 
 
-def test_invalid_json_is_an_environment_problem_not_a_pass():
+@pytest.mark.parametrize("body", [b"<html>", b'{"info": {"version": "1.0"}, "releases": {}}', b"[]"])
+def test_json_that_is_not_the_simple_api_is_refused_not_read_as_empty(body):
     with pytest.raises(ValueError):
-        index_client._parse_json(b"<html>")
+        index_client._parse_json(body)
+
+
+@pytest.mark.parametrize("page", [
+    '<html><body><a href="/login">Sign in</a> <a href="/help">Help</a></body></html>',
+    "plain text, no links",
+])
+def test_html_that_is_not_a_project_page_is_refused(page):
+    with pytest.raises(ValueError):
+        index_client._parse_html(page)
+
+
+def test_an_empty_project_page_has_no_versions():
+    assert index_client._parse_html("<!DOCTYPE html><html><body><h1>Links for demo</h1></body></html>") == ()
 
 
 def test_redact_removes_credentials():
