@@ -154,7 +154,8 @@ def commit(staging: Path, outdir: Path, names: list[str], clean: bool) -> None:
     for name in names:
         if (staging / name).is_file():
             _fsync(staging / name)
-    with _fresh_directory(outdir.absolute().parent, STAGING_PREFIX) as local:
+    # Beside the real directory (an outdir may be a symlink to another file system).
+    with _fresh_directory(outdir.resolve().parent, STAGING_PREFIX) as local:
         for name in names:
             _move_or_copy(staging / name, local / name)
         record_tmp = local / RECORD

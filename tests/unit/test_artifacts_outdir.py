@@ -107,3 +107,15 @@ def test_signals_wait_until_the_block_is_done() -> None:
         assert received == ["block finished", "handled"]
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def test_an_outdir_that_is_a_symlink_is_committed_through_it(tmp_path: Path) -> None:
+    real = tmp_path / "elsewhere" / "dist"
+    real.mkdir(parents=True)
+    (tmp_path / "project").mkdir()
+    link = tmp_path / "project" / "dist"
+    link.symlink_to(real)
+    commit_files(link, {"a-1.tar.gz": b"1"})
+    assert link.is_symlink() and snapshot(real)["a-1.tar.gz"] == b"1"
+    assert sorted(p.name for p in real.parent.iterdir()) == ["dist"]
+    assert sorted(p.name for p in link.parent.iterdir()) == ["dist"]
