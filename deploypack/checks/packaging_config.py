@@ -179,7 +179,7 @@ def _read_setup_cfg(config: PackagingConfig, text: str) -> None:
         config.listed = []
 
 
-_FIND_CALL = re.compile(r"find_(?:namespace_)?packages\s*\(([^)]*)\)", re.S)
+_FIND_CALL = re.compile(r"find_(?:namespace_)?packages\s*\(((?:[^()]|\([^()]*\))*)\)", re.S)  # one nesting level
 _PACKAGES_LIST = re.compile(r"\bpackages\s*=\s*\[([^\]]*)\]", re.S)
 _PACKAGES_ANY = re.compile(r"\bpackages\s*=")
 _STRING = re.compile(r"""["']([^"'\n]+)["']""")

@@ -122,3 +122,25 @@ def test_tests_inside_the_package_left_out_are_a_note(tmp_path: Path) -> None:
     (finding,) = _tracked(tmp_path, ["setup.py", "demo/__init__.py", "demo/tests/test_x.py"],
                           {"setup.py": "", "demo/__init__.py": ""})
     assert (finding.file, finding.severity) == ("demo/tests/test_x.py", Severity.NOTE)
+
+
+def test_build_configuration_reader_for_every_backend() -> None:
+    from deploypack.checks.packaging_config import read_packaging_config, sdist_exclusions
+
+    setuptools = read_packaging_config({
+        "pyproject.toml": "[tool.setuptools.packages.find]\nwhere = ['src']\nexclude = ['demo.tests*']\n"})
+    assert setuptools.backend == "setuptools"
+    assert (setuptools.roots, setuptools.excluded_dotted) == (["src"], ["demo.tests*"])
+    setup_py = read_packaging_config({"setup.py": "setup(packages=find_packages('lib', exclude=('x', 'x.*')))\n"})
+    assert (setup_py.roots, setup_py.excluded_dotted, setup_py.certain) == (["lib"], ["x", "x.*"], True)
+    assert read_packaging_config({"setup.py": "setup(packages=PACKAGES)\n"}).certain is False
+    hatch = read_packaging_config({"pyproject.toml": "[build-system]\nbuild-backend = 'hatchling.build'\n"})
+    assert hatch.picks_by_name and hatch.listed is None
+    broken = read_packaging_config({"pyproject.toml": "[project\n"})
+    assert broken.certain is False
+
+    excluded, only = sdist_exclusions({
+        "MANIFEST.in": "recursive-exclude docs *.tmp  # scratch\nprune .ci\n",
+        "pyproject.toml": "[tool.hatch.build.targets.sdist]\nonly-include = ['/src']\nexclude = ['*.log']\n",
+    })
+    assert excluded == ["docs/**.tmp", ".ci", "*.log"] and only == ["src"]
