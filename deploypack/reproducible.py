@@ -72,9 +72,6 @@ class Difference:
     member: str | None  # None: the archive itself (header, file name)
     aspects: tuple[str, ...]
 
-    def describe(self) -> str:
-        return f"{self.member or '(archive)'} ({', '.join(self.aspects)})"
-
 
 def _digest(stream: IO[bytes]) -> str:
     digest = hashlib.sha256()
