@@ -36,10 +36,10 @@ Progress = Callable[[str], None]
 
 ARCHIVE_UNREADABLE = rule(
     "A001", "archive-unreadable", Severity.ERROR, "a distribution archive cannot be read",
-    why="An archive that deploypack cannot read (truncated, corrupt, or over the safety limits) cannot "
-    "be installed either, or would exhaust the installer's memory or disk.",
-    fix="Rebuild the distribution; if it is legitimately huge, raise the limits (max-members, "
-    "max-unpacked-size, max-compression-ratio).",
+    why="An archive that deploypack cannot read (truncated, damaged, not the format its name says, or with "
+    "encrypted members) cannot be installed either. Archives over the safety limits are A002.",
+    fix="Rebuild or re-download the distribution: an interrupted upload or copy, or a broken build tool, "
+    "leaves such files.",
 )
 
 

@@ -271,3 +271,53 @@ def test_wheel_whose_record_lies_is_read_safely(tmp_path: Path) -> None:
     assert dist.contents["pkg-1.0.dist-info/RECORD"] == record
     assert {m.name for m in dist.members} == {e.name for e in entries} | {"pkg-1.0.dist-info/RECORD"}
     assert not codes_for(check_archives([archive])) & {"A001", "A002", "A003"}
+
+
+CLI_CASES = {
+    # `deploypack check` as a user runs it on archives built elsewhere: the finding, exit 1,
+    # and nothing written anywhere (no --outdir, TMPDIR is the test's own).
+    "tar-dotdot-path": "A003",
+    "tar-symlink-to-etc": "A003",
+    "tar-char-device": "A004",
+    "zip-symlink-to-etc": "A003",
+    "zip-duplicate": "A006",
+    "zip-name-not-marked-utf8": "A007",
+}
+
+
+@pytest.mark.parametrize("case", sorted(CLI_CASES))
+def test_deploypack_check_reports_the_hostile_member(case: str, tmp_path: Path) -> None:
+    from tests.conftest import clean_environ, run_subprocess
+
+    archives = tmp_path / "archives"
+    archives.mkdir()
+    archive = HOSTILE[case][0](archives)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    before = snapshot(tmp_path)
+    run = run_subprocess(["check", str(archive), "--format", "json"], environ=clean_environ(TMPDIR=str(temp)),
+                         cwd=tmp_path)
+    assert run.exit_code == 1, run.stderr
+    report = run.json()
+    assert report["ok"] is False
+    assert any(f["code"] == CLI_CASES[case] and f["member"] == HOSTILE[case][2] for f in report["findings"])
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("case", ["zip-bomb", "corrupt"])
+def test_deploypack_check_on_a_bomb_or_a_corrupt_archive(case: str, tmp_path: Path) -> None:
+    from tests.conftest import clean_environ, run_subprocess
+
+    if case == "zip-bomb":
+        archive = write_zip(tmp_path / WHEEL, wheel_entries(Entry("pkg/zeros.bin", bytes(32 * 1024**2))))
+        code = "A002"
+    else:
+        archive = _truncated(tmp_path)
+        code = "A001"
+    before = snapshot(tmp_path)
+    run = run_subprocess(["check", str(archive), "--format", "json"], environ=clean_environ(TMPDIR=str(tmp_path)),
+                         cwd=tmp_path)
+    assert run.exit_code == 1, run.stderr
+    assert [f["code"] for f in run.json()["findings"] if f["code"].startswith("A")] == [code]
+    assert "Traceback" not in run.stderr
+    assert snapshot(tmp_path) == before
