@@ -208,7 +208,20 @@ def _workspace(environ: Mapping[str, str]) -> Path:
 
 
 def _repository_prefix(project_dir: Path, environ: Mapping[str, str]) -> str:
-    """The project's path inside the repository, so annotations land on the right file."""
+    """The project's path inside the repository, so annotations land on the right file.
+
+    git knows it, even when the repository is checked out below the workspace; without git,
+    the workspace is taken as the repository's root.
+    """
+    import subprocess
+
+    try:
+        shown = subprocess.run(["git", "-C", str(project_dir), "rev-parse", "--show-prefix"],
+                               capture_output=True, text=True, timeout=30, check=False)
+        if shown.returncode == 0:
+            return shown.stdout.strip().rstrip("/")
+    except (OSError, subprocess.TimeoutExpired):
+        pass
     workspace = _workspace(environ)
     try:
         return project_dir.resolve().relative_to(workspace).as_posix()

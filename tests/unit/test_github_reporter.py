@@ -146,3 +146,19 @@ def test_the_readable_report_is_printed_inert(tmp_path: Path) -> None:
     assert {c.name for c in runner.effective()} == {"error"}
     assert values["ok"] == "false"
     assert runner.stop_token is None
+
+
+def test_the_prefix_is_the_projects_path_in_its_git_repository(tmp_path: Path) -> None:
+    """Checked out below the workspace (actions/checkout `path:`): paths are relative to the repository."""
+    from deploypack.cli import _repository_prefix
+    from tests.conftest import git_init
+
+    repository = tmp_path / "workspace" / "checkout"
+    project = repository / "packages" / "demo"
+    project.mkdir(parents=True)
+    (project / "setup.py").write_text("")
+    environ = {"GITHUB_WORKSPACE": str(tmp_path / "workspace")}
+    assert _repository_prefix(project, environ) == "checkout/packages/demo"  # no git yet: the workspace
+    git_init(repository)
+    assert _repository_prefix(project, environ) == "packages/demo"
+    assert _repository_prefix(repository, environ) == ""
