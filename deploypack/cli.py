@@ -168,7 +168,7 @@ def emit_report(report: Any, options: Any, environ: Mapping[str, str], stdout: T
     prefix = _repository_prefix(options.project_dir, environ)
     sarif_path = getattr(options, "sarif", None)
     if sarif_path is not None:
-        _write_or_fail(sarif_path, sarif.render(report, prefix, options.project_dir, _workspace(environ)))
+        _write_or_fail(sarif_path, sarif.render(report, prefix, options.project_dir))
     under_actions = environ.get("GITHUB_ACTIONS") == "true"  # the runner reads stdout for commands
     if options.format == "json":
         stdout.write(actions_core.inert_json(render_json(report)) if under_actions else render_json(report))

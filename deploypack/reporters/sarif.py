@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from deploypack import __version__
@@ -84,8 +84,14 @@ def result(finding: Finding, rule_index: int | None, prefix: str, fallback: str 
     return entry
 
 
-def to_sarif(report: Report, prefix: str = "", project_dir: Path | None = None,
-             workspace: Path | None = None) -> dict[str, Any]:
+def repository_root(project_dir: Path, prefix: str) -> Path:
+    """The repository's root: `prefix` (the project's path inside it) climbed up from the project."""
+    depth = len([part for part in PurePosixPath(prefix).parts if part not in ("", ".")])
+    resolved = project_dir.resolve()
+    return resolved.parents[depth - 1] if depth else resolved
+
+
+def to_sarif(report: Report, prefix: str = "", project_dir: Path | None = None) -> dict[str, Any]:
     """The SARIF log of one run; `prefix` is the project's path inside the repository."""
     rules = dict(all_rules())
     descriptors = [rule_descriptor(declared) for declared in rules.values()]
@@ -105,11 +111,12 @@ def to_sarif(report: Report, prefix: str = "", project_dir: Path | None = None,
         }],
         "columnKind": "unicodeCodePoints",
     }
-    if workspace is not None:
-        run["originalUriBaseIds"] = {SOURCE_ROOT: {"uri": workspace.resolve().as_uri().rstrip("/") + "/"}}
+    if project_dir is not None:
+        root = repository_root(project_dir, prefix)
+        run["originalUriBaseIds"] = {SOURCE_ROOT: {"uri": root.as_uri().rstrip("/") + "/"}}
     return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
 
 
-def render(report: Report, prefix: str = "", project_dir: Path | None = None, workspace: Path | None = None) -> str:
-    return json.dumps(to_sarif(report, prefix, project_dir, workspace), indent=2, ensure_ascii=False) + "\n"
+def render(report: Report, prefix: str = "", project_dir: Path | None = None) -> str:
+    return json.dumps(to_sarif(report, prefix, project_dir), indent=2, ensure_ascii=False) + "\n"
 

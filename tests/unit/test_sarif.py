@@ -45,7 +45,7 @@ def test_findings_become_valid_results_with_repository_paths(tmp_path: Path) -> 
         Finding("W999", Severity.WARNING, "unregistered code", artifact="demo.whl", member="demo/x.pyc"),
         Finding(some_code, Severity.NOTE, "no place at all"),
     ]
-    log = sarif.to_sarif(make_report(findings), prefix="sub/demo", project_dir=tmp_path, workspace=tmp_path)
+    log = sarif.to_sarif(make_report(findings), prefix="sub/demo", project_dir=tmp_path)
     validate(log)
     run = log["runs"][0]
     rules = run["tool"]["driver"]["rules"]
@@ -65,7 +65,7 @@ def test_findings_become_valid_results_with_repository_paths(tmp_path: Path) -> 
     spaced = sarif.to_sarif(make_report([Finding("M001", Severity.NOTE, "m", file="docs/a b%#.rst")]))
     assert spaced["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == \
         "docs/a%20b%25%23.rst"
-    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"].endswith("/")
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == tmp_path.resolve().parents[1].as_uri() + "/"
 
 
 def test_every_rule_is_documented_for_code_scanning() -> None:
