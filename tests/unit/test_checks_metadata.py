@@ -87,7 +87,8 @@ def project(tmp_path: Path):
 
 
 def test_a_clean_pair_has_no_metadata_findings(tmp_path: Path) -> None:
-    fields = [("License-Expression", "MIT"), ("License-File", "LICENSE"), ("Classifier", "Programming Language :: Python :: 3.12"),
+    fields = [("License-Expression", "MIT"), ("License-File", "LICENSE"),
+              ("Classifier", "Programming Language :: Python :: 3.12"),
               ("Requires-Python", ">=3.10"), ("Requires-Dist", 'pytest; extra == "test"'), ("Provides-Extra", "test"),
               ("Project-URL", "Source, https://example.org/demo")]
     text = metadata(fields)
@@ -187,7 +188,8 @@ def test_dev_version_is_m014_only_when_releasing(tmp_path: Path, tag: str | None
 
 
 def test_unknown_content_type_is_m015_and_not_rendered(tmp_path: Path, project) -> None:
-    root = project('[project]\nname = "demo"\n', **{"setup.py": 'setup(\n    long_description_content_type="text/md",\n)\n'})
+    setup_py = 'setup(\n    long_description_content_type="text/md",\n)\n'
+    root = project('[project]\nname = "demo"\n', **{"setup.py": setup_py})
     found = findings(context(pair(tmp_path, content_type="text/md", description="*bad rst"), root))
     assert [(f.code, f.file, f.line) for f in found if f.code in ("M015", "M003", "M002")] == [("M015", "setup.py", 2)]
 
@@ -203,7 +205,8 @@ CHANGES = "Changes\n=======\n\n1.0\n---\n\n* first\n* second\nbroken unindent\n\
 
 def test_rst_error_in_the_second_joined_file_points_at_that_file(tmp_path: Path, project) -> None:
     """setup.py joins README.rst and CHANGES.rst: the error line is mapped into CHANGES.rst."""
-    root = project("", **{"setup.py": 'long_description=open("README.rst").read() + "\\n\\n" + open("CHANGES.rst").read()\n',
+    setup_py = 'long_description=open("README.rst").read() + "\\n\\n" + open("CHANGES.rst").read()\n'
+    root = project("", **{"setup.py": setup_py,
                           "README.rst": README, "CHANGES.rst": CHANGES})
     text = metadata(description=README + "\n\n" + CHANGES)
     dists = [write_sdist(tmp_path, text, {"README.rst": README, "CHANGES.rst": CHANGES}), write_wheel(tmp_path, text)]
@@ -309,7 +312,8 @@ def test_license_file_missing_from_either_archive_is_m020(tmp_path: Path, projec
     assert found.artifact == "demo-1.0-py3-none-any.whl"
     assert "demo-1.0.dist-info/licenses/LICENSES/MIT.txt" in found.message
     assert (found.file, found.line) == ("pyproject.toml", 3)
-    dists = [write_sdist(tmp_path, text), write_wheel(tmp_path, text, {"demo-1.0.dist-info/licenses/LICENSES/MIT.txt": "x"})]
+    in_wheel = {"demo-1.0.dist-info/licenses/LICENSES/MIT.txt": "x"}
+    dists = [write_sdist(tmp_path, text), write_wheel(tmp_path, text, in_wheel)]
     assert [f.artifact for f in findings(context(dists), "M020")] == ["demo-1.0.tar.gz"]
 
 
@@ -323,8 +327,10 @@ def test_license_file_in_an_old_metadata_wheel_is_not_judged(tmp_path: Path) -> 
 
 
 def test_invalid_requirement_is_m021_at_its_line(tmp_path: Path, project) -> None:
-    root = project('[project]\nname = "demo"\ndependencies = [\n  "attrs",\n  "requests >= 2 ; platform == \'x\'",\n]\n')
-    found = findings(context(pair(tmp_path, [("Requires-Dist", "attrs"), ("Requires-Dist", "requests>=2; platform == 'x'")]), root))
+    root = project('[project]\nname = "demo"\n'
+                   'dependencies = [\n  "attrs",\n  "requests >= 2 ; platform == \'x\'",\n]\n')
+    fields = [("Requires-Dist", "attrs"), ("Requires-Dist", "requests>=2; platform == 'x'")]
+    found = findings(context(pair(tmp_path, fields), root))
     assert [(f.code, f.file, f.line) for f in found if f.code in ("M021", "M002")] == [("M021", "pyproject.toml", 5)]
 
 

@@ -172,7 +172,8 @@ def test_release_info_prefers_the_tag_a_pattern_reads(tmp_path: Path) -> None:
 
 def test_a_same_looking_literal_elsewhere_is_not_taken_for_the_version(tmp_path: Path) -> None:
     files = {"pyproject.toml": '[project]\nname = "demo"\ndynamic = ["version"]\n\n[tool.pytest.ini_options]\n'
-                               'minversion = "2.0"\n\n[tool.setuptools.dynamic]\nversion = {attr = "demo.__version__"}\n',
+                               'minversion = "2.0"\n\n[tool.setuptools.dynamic]\n'
+                               'version = {attr = "demo.__version__"}\n',
              "demo/__init__.py": 'def old():\n    warn("gone in", "2.0")\n\n\n__version__ = "2.0"\n'}
     (found,) = release_findings(tmp_path, "2.0", files, "v2.1")
     assert (found.file, found.line) == ("demo/__init__.py", 5)
