@@ -287,3 +287,83 @@ def test_tag_patterns_and_releasing_from_the_command_line(project, tmp_path: Pat
     assert place(mismatch) == ("pyproject.toml", version_line) and mismatch["severity"] == "error"
     (mismatch,) = by_code(run_cli([*args, "--no-releasing", "--clean"]).json(), "R001")
     assert mismatch["severity"] == "warning"
+
+
+NAIVE_FILES = """\
+[build-system]
+requires = []
+build-backend = "naive_backend"
+backend-path = ["_backend"]
+
+[project]
+name = "naive-demo"
+version = "1.0.0"
+readme = "README.md"
+license = "MIT"
+classifiers = [
+    "Programming Language :: Python :: 3",
+    "License :: OSI Approved :: MIT License",
+]
+dependencies = [
+    "requests >= 2 ; platform == 'linux'",
+]
+
+[tool.naive]
+file-name = "Naive.Demo"
+wheel-overrides = {Version = "1.0.1"}
+"""
+
+
+def test_file_names_licence_classifier_and_requirement(project, tmp_path: Path) -> None:
+    tree = project("meta-naive-backend")
+    (tree / "pyproject.toml").write_text(NAIVE_FILES)
+    git_init(tree)
+    report = build(tree, tmp_path)
+    normalised = sorted(f["artifact"] for f in by_code(report, "M010"))
+    assert normalised == ["Naive.Demo-1.0.0.tar.gz"]  # the wheel's name disagrees outright: M009
+    (mismatch,) = by_code(report, "M009")
+    assert mismatch["artifact"] == "Naive.Demo-1.0.0-py3-none-any.whl" and "1.0.1" in mismatch["message"]
+    (version,) = [f for f in by_code(report, "M024") if f["message"].startswith("Version")]
+    assert "'1.0.0'" in version["message"] and "'1.0.1'" in version["message"]
+    (license_classifier,) = by_code(report, "M017")
+    assert place(license_classifier) == ("pyproject.toml", line_of(NAIVE_FILES, "License :: OSI"))
+    (requirement,) = by_code(report, "M021")
+    assert place(requirement) == ("pyproject.toml", line_of(NAIVE_FILES, "requests >= 2"))
+
+
+def test_invalid_name_and_version(project, tmp_path: Path) -> None:
+    tree = project("meta-naive-backend")
+    pyproject = tree / "pyproject.toml"
+    text = pyproject.read_text().replace('name = "naive-demo"', 'name = "naive-demo-"').replace(
+        'version = "1.0.0"', 'version = "1.0-final-x"')
+    pyproject.write_text(text)
+    git_init(tree)
+    report = build(tree, tmp_path)
+    (name,) = by_code(report, "M008")
+    assert place(name) == ("pyproject.toml", line_of(text, 'name = "naive-demo-"'))
+    (version,) = by_code(report, "M011")
+    assert place(version) == ("pyproject.toml", line_of(text, "version = "))
+    assert not by_code(report, "M002")
+
+
+SETUP_CFG_PLACEHOLDER = """\
+[metadata]
+name = meta-placeholder
+version = 0.0.0
+long_description = file: README.md
+long_description_content_type = text/md
+
+[options]
+py_modules = meta_placeholder
+"""
+
+
+def test_placeholder_version_and_unknown_readme_type(make_project, tmp_path: Path) -> None:
+    tree = make_project({"setup.cfg": SETUP_CFG_PLACEHOLDER, "setup.py": "from setuptools import setup\nsetup()\n",
+                         "README.md": "# placeholder\n", "meta_placeholder.py": ""}, git=True)
+    report = build(tree, tmp_path)
+    (placeholder,) = by_code(report, "M012")
+    assert place(placeholder) == ("setup.cfg", line_of(SETUP_CFG_PLACEHOLDER, "version = 0.0.0"))
+    (content_type,) = by_code(report, "M015")
+    assert place(content_type) == ("setup.cfg", line_of(SETUP_CFG_PLACEHOLDER, "text/md"))
+    assert not by_code(report, "M003")

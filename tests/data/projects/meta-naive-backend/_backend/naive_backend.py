@@ -6,6 +6,7 @@ an sdist and a wheel that disagree). `[tool.naive]` bends it further:
   metadata-version = "3.0"          the Metadata-Version written
   wheel-overrides = {Header = ...}  headers whose value differs in the wheel (a string or a list)
   wheel-license-files = false       leave the licence files out of the wheel's .dist-info/licenses/
+  file-name = "Naive.Demo"          the name part of both archive file names, as given (not normalised)
 Standard library only; the wheel is built from the unpacked sdist like any other.
 """
 
@@ -30,6 +31,10 @@ def _config() -> dict:
 
 def _normal(name: str) -> str:
     return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def _file_name(config: dict) -> str:
+    return config.get("tool", {}).get("naive", {}).get("file-name") or _normal(config["project"]["name"])
 
 
 def _headers(config: dict, for_wheel: bool) -> tuple[list[tuple[str, str]], str]:
@@ -78,7 +83,7 @@ def _files() -> list[str]:
 
 def build_sdist(sdist_directory: str, config_settings: dict | None = None) -> str:
     config = _config()
-    stem = f"{_normal(config['project']['name'])}-{config['project']['version']}"
+    stem = f"{_file_name(config)}-{config['project']['version']}"
     with tarfile.open(os.path.join(sdist_directory, stem + ".tar.gz"), "w:gz") as archive:
         data = _metadata(config, for_wheel=False)
         info = tarfile.TarInfo(f"{stem}/PKG-INFO")
@@ -108,7 +113,7 @@ def build_wheel(wheel_directory: str, config_settings: dict | None = None,
     record = [f"{path},sha256={base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b'=').decode()},{len(data)}"
               for path, data in entries.items()]
     entries[f"{dist_info}/RECORD"] = ("\n".join(record + [f"{dist_info}/RECORD,,"]) + "\n").encode()
-    filename = f"{name}-{version}-py3-none-any.whl"
+    filename = f"{_file_name(config)}-{version}-py3-none-any.whl"
     with zipfile.ZipFile(os.path.join(wheel_directory, filename), "w", zipfile.ZIP_DEFLATED) as archive:
         for path, data in entries.items():
             info = zipfile.ZipInfo(path, (2020, 1, 1, 0, 0, 0))
