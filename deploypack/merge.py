@@ -5,6 +5,10 @@ build wrote beside them, when it did). The merge re-hashes every distribution ag
 job's SHA256SUMS, refuses a file name that two jobs produced and a package present in two
 versions, and only then writes one directory: the distributions, one SHA256SUMS, one
 manifest.json (schema "deploypack-merged-manifest/1") and a Markdown summary.
+
+The jobs' SBOMs and provenance statements are not copied: each describes one job's files, and
+a release directory's listings must all cover the same files (`deploypack verify`). They stay
+embedded by reference in each package's manifest; attest the merged SHA256SUMS instead.
 """
 
 from __future__ import annotations
@@ -36,7 +40,6 @@ from deploypack.rules import rule
 SCHEMA = "deploypack-merged-manifest/1"
 MANIFEST = "manifest.json"
 SUMMARY = "SUMMARY.md"
-PROVENANCE_SUFFIX = ".intoto.json"
 MAX_MANIFEST_SIZE = 16 * 1024 * 1024
 
 DUPLICATE_FILE = rule(
@@ -85,7 +88,6 @@ class JobOutput:
     dists: tuple[DistFile, ...]
     manifest: Mapping[str, Any] | None  # the job's manifest.json, when it wrote one
     findings: tuple[Finding, ...]
-    extras: tuple[Path, ...] = ()  # the job's other artifacts its manifest lists (SBOM, provenance)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,29 +137,7 @@ def read_job(directory: Path, shown: str) -> JobOutput:
         findings.append(NO_DISTRIBUTIONS.at(f"{shown}: no sdist or wheel in this directory"))
     findings += _check_sums(directory, shown, dists)
     manifest = _read_manifest(directory)
-    return JobOutput(shown, tuple(dists), manifest, tuple(findings), _extras(directory, manifest))
-
-
-def _extras(directory: Path, manifest: Mapping[str, Any] | None) -> tuple[Path, ...]:
-    """The per-package files a job's manifest lists (the SBOM), which travel with its distributions.
-
-    Not the job's provenance statement: it covers that job's distributions only, and a release
-    directory's provenance must cover all of it (`deploypack verify`); attest the merged
-    SHA256SUMS instead.
-    """
-    listed = manifest.get("artifacts") if manifest else None
-    if not isinstance(listed, list):
-        return ()
-    found = []
-    for name in listed:
-        if not isinstance(name, str) or name in (sums.FILENAME, MANIFEST) or "/" in name or "\\" in name:
-            continue
-        if name.endswith(PROVENANCE_SUFFIX):
-            continue
-        path = directory / name
-        if path.is_file() and not path.is_symlink() and parse_dist_name(name) is None:
-            found.append(path)
-    return tuple(sorted(found))
+    return JobOutput(shown, tuple(dists), manifest, tuple(findings))
 
 
 def _check_sums(directory: Path, shown: str, dists: Sequence[DistFile]) -> list[Finding]:
@@ -200,14 +180,11 @@ def conflicts(jobs: Sequence[JobOutput]) -> list[Finding]:
     """Duplicate file names across jobs, and packages in more than one version."""
     findings = []
     by_filename: dict[str, list[DistFile]] = defaultdict(list)
-    extras: dict[str, list[str]] = defaultdict(list)
     versions: dict[NormalizedName, dict[Version, list[DistFile]]] = defaultdict(lambda: defaultdict(list))
     for job in jobs:
         for dist in job.dists:
             by_filename[dist.path.name].append(dist)
             versions[dist.name][dist.version].append(dist)
-        for extra in job.extras:
-            extras[extra.name].append(job.directory)
     for filename, copies in sorted(by_filename.items()):
         if len(copies) > 1:
             same = len({copy.sha256 for copy in copies}) == 1
@@ -215,10 +192,6 @@ def conflicts(jobs: Sequence[JobOutput]) -> list[Finding]:
                 f"{filename} comes from {len(copies)} jobs ({', '.join(copy.source for copy in copies)}), "
                 + ("with identical bytes" if same else "with different bytes"), artifact=filename,
             ))
-    for filename, sources in sorted(extras.items()):
-        if len(sources) > 1:
-            findings.append(DUPLICATE_FILE.at(f"{filename} comes from {len(sources)} jobs ({', '.join(sources)})",
-                                              artifact=filename))
     for name, found in sorted(versions.items()):
         if len(found) > 1:
             listed = "; ".join(f"{version} in {', '.join(sorted({d.source for d in dists}))}"
@@ -233,7 +206,7 @@ def merged_manifest(jobs: Sequence[JobOutput]) -> dict[str, Any]:
         for dist in job.dists:
             entry = packages.setdefault(dist.name, {
                 "name": dist.name, "version": str(dist.version), "sources": [], "distributions": [],
-                "findings": None, "manifest": None, "artifacts": [],
+                "findings": None, "manifest": None,
             })
             if job.directory not in entry["sources"]:
                 entry["sources"].append(job.directory)
@@ -242,7 +215,6 @@ def merged_manifest(jobs: Sequence[JobOutput]) -> dict[str, Any]:
             )
             if job.manifest is not None and entry["manifest"] is None:
                 entry["manifest"] = dict(job.manifest)
-                entry["artifacts"] = [extra.name for extra in job.extras]
                 project = job.manifest.get("project")
                 if isinstance(project, dict) and isinstance(project.get("name"), str):
                     entry["name"] = project["name"]
@@ -260,9 +232,8 @@ def merged_manifest(jobs: Sequence[JobOutput]) -> dict[str, Any]:
             ({**dist, "package": entry["name"]} for entry in ordered for dist in entry["distributions"]),
             key=lambda item: item["file"],
         ),
-        # every other file of the merged directory, as in a build's manifest (`deploypack verify`)
-        "artifacts": sorted([sums.FILENAME, MANIFEST, SUMMARY, *(name for entry in ordered
-                                                                 for name in entry["artifacts"])]),
+        # the directory's other files, as in a build's manifest, so `deploypack verify` checks it
+        "artifacts": sorted([sums.FILENAME, MANIFEST, SUMMARY]),
     }
 
 
@@ -315,7 +286,7 @@ def merge(directories: Sequence[Path], outdir: Path, clean: bool = False) -> Mer
         names = []
         try:
             for job in jobs:
-                for path in [*(dist.path for dist in job.dists), *job.extras]:
+                for path in (dist.path for dist in job.dists):
                     shutil.copyfile(path, staging / path.name)
                     names.append(path.name)
             (staging / sums.FILENAME).write_text(

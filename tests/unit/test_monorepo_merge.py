@@ -69,7 +69,7 @@ def test_merging_jobs_writes_one_checked_release(tmp_path):
     result = merge.merge(jobs, out)
     assert result.ok and result.findings == ()
     assert sorted(p.name for p in out.iterdir()) == [
-        ".deploypack-files", "SHA256SUMS", "SUMMARY.md", "core-1.0-py3-none-any.whl", "core-1.0.cdx.json",
+        ".deploypack-files", "SHA256SUMS", "SUMMARY.md", "core-1.0-py3-none-any.whl",
         "core-1.0.tar.gz", "manifest.json", "my_cli-2.0-py3-none-any.whl", "my_cli-2.0.tar.gz",
     ]
     checked = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=out, capture_output=True, text=True)
@@ -79,8 +79,9 @@ def test_merging_jobs_writes_one_checked_release(tmp_path):
     assert [(p["name"], p["version"], p["findings"]) for p in manifest["packages"]] == [
         ("core", "1.0", {"error": 0, "warning": 2, "note": 1}), ("my-cli", "2.0", None),
     ]
-    assert manifest["packages"][0]["artifacts"] == ["core-1.0.cdx.json"]  # a job's provenance covers that job only
-    assert manifest["artifacts"] == ["SHA256SUMS", "SUMMARY.md", "core-1.0.cdx.json", "manifest.json"]
+    # a job's SBOM and provenance describe that job only: not copied, referenced by its manifest
+    assert manifest["packages"][0]["manifest"]["artifacts"][1] == "core-1.0.cdx.json"
+    assert manifest["artifacts"] == ["SHA256SUMS", "SUMMARY.md", "manifest.json"]
     assert "**Merged** 2 package(s), 4 distribution(s)." in (out / "SUMMARY.md").read_text()
 
 
