@@ -51,13 +51,25 @@ def _normalised(classifier: str) -> str:
     return " :: ".join(" ".join(part.split()).casefold() for part in classifier.split("::"))
 
 
+def _words(classifier: str) -> set[str]:
+    """The words after the top category: `Environment :: Web` -> {"web"}."""
+    return set(re.findall(r"[a-z0-9]+", classifier.partition("::")[2].casefold()))
+
+
 def suggest(classifier: str, known: frozenset[str] | set[str]) -> str | None:
-    """The classifier most likely meant: same words ignoring case and spacing, else the closest in its
-    own category, else the closest overall."""
+    """The classifier most likely meant: the same words ignoring case and spacing; else the shortest one of
+    the same category holding every word given (`License :: MIT` -> `License :: OSI Approved :: MIT
+    License`); else the closest spelling in its own category, else overall."""
     wanted = _normalised(classifier)
     for candidate in known:
         if _normalised(candidate) == wanted:
             return candidate
+    top = classifier.partition("::")[0].strip() + " ::"
+    words = _words(classifier)
+    if any(word.isalpha() for word in words):
+        holding = [c for c in known if c.startswith(top) and words <= _words(c)]
+        if holding:
+            return min(holding, key=lambda c: (len(c), c))
     parts = [part.strip() for part in classifier.split("::")]
     for depth in range(len(parts) - 1, 0, -1):
         prefix = " :: ".join(parts[:depth]) + " :: "

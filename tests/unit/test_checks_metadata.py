@@ -244,6 +244,9 @@ def test_missing_content_type_is_m004_and_empty_description_m006(tmp_path: Path)
     ("Development Status :: 5 - Production/stable", "Development Status :: 5 - Production/Stable"),
     ("Programming Language :: Pyhton :: 3", "Programming Language :: Python :: 3"),
     ("Intended Audience ::  Developers", "Intended Audience :: Developers"),
+    ("Environment :: Web", "Environment :: Web Environment"),
+    ("License :: MIT", "License :: OSI Approved :: MIT License"),
+    ("Development Status :: Beta", "Development Status :: 4 - Beta"),
 ])
 def test_near_miss_classifier_gets_the_exact_suggestion(tmp_path: Path, project, typo: str, meant: str) -> None:
     root = project(f'[project]\nname = "demo"\nclassifiers = [\n  "Topic :: Utilities",\n  "{typo}",\n]\n')
