@@ -238,7 +238,8 @@ def no_unwanted_files(context: CheckContext) -> Iterator[Finding]:
                 continue  # the common case, decided by one regular expression
             parts = path.rstrip("/").split("/")
             junk_dirs = JUNK_DIRS if dist.kind == "wheel" else SDIST_JUNK_DIRS
-            directory = _special_dir(parts, VCS_NAMES) or _special_dir(parts, junk_dirs)
+            directories = parts if member.type == "dir" else parts[:-1]  # Django ships a *file* named CVS
+            directory = _special_dir(directories, VCS_NAMES) or _special_dir(directories, junk_dirs)
             if directory is not None:
                 if directory not in reported_dirs:
                     reported_dirs.add(directory)

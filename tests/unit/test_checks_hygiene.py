@@ -126,3 +126,8 @@ def test_junk_under_tests_but_not_committed_is_still_a_warning(tmp_path: Path) -
     sdist = write_sdist(tmp_path, {**PKG, "tests/.DS_Store": "x", "tests/data/backup~": "x"})
     found = {f.file: f.severity for f in findings(context(sdist, git_files=["tests/data/backup~"]), "C006")}
     assert found == {"tests/.DS_Store": Severity.WARNING, "tests/data/backup~": Severity.NOTE}
+
+
+def test_a_file_named_like_a_vcs_directory_is_not_one(tmp_path: Path) -> None:
+    sdist = write_sdist(tmp_path, {**PKG, "static/CVS": "a file named CVS", "static/.git": "gitdir: ../x"})
+    assert findings(context(sdist, git_files=[]), "C005") == []
