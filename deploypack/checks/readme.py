@@ -98,6 +98,31 @@ def render_problems(description: str, content_type: str) -> list[tuple[int | Non
     return problems or [(None, stream.getvalue().strip() or "the markup is invalid")]
 
 
+# docutils names the first line of the paragraph for inline markup errors; the start-string shows the line
+_INLINE_START = {"Inline literal": "``", "Inline strong": "**", "Inline emphasis": "*",
+                 "Inline interpreted text or phrase reference": "`", "Inline substitution_reference": "|",
+                 "Inline internal target": "_`"}
+
+
+def inline_markup_line(description: str, line: int | None, message: str) -> int | None:
+    """For "Inline … start-string without end-string", the line of the paragraph holding the odd start-string."""
+    kind = next((kind for kind in _INLINE_START if message.startswith(kind + " start-string")), None)
+    if kind is None or line is None:
+        return line
+    token = _INLINE_START[kind]
+    longer = [other for other in _INLINE_START.values() if token in other and other != token]
+    lines = description.splitlines()
+    for index in range(line - 1, len(lines)):
+        text = lines[index]
+        if not text.strip():
+            break
+        for other in longer:
+            text = text.replace(other, "")
+        if text.count(token) % 2:
+            return index + 1
+    return line
+
+
 def _text_files(context: CheckContext) -> dict[str, str]:
     """The texts a description may come from: top-level text files of the sdist, and README-like files of
     the project named by its configuration."""
@@ -209,6 +234,7 @@ def readme_renders(context: CheckContext) -> Iterator[Finding]:
                 "reStructuredText", artifact=dist.filename, **(at(declared) if declared else {"file": start}),
             )
         for line, message in render_problems(description, content_type or "text/x-rst") or ():
+            line = inline_markup_line(description, line, message)
             found = locate_description_line(texts, description, line) if line is not None else None
             if found:
                 yield README_RENDER.at(

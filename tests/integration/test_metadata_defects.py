@@ -367,3 +367,40 @@ def test_placeholder_version_and_unknown_readme_type(make_project, tmp_path: Pat
     (content_type,) = by_code(report, "M015")
     assert place(content_type) == ("setup.cfg", line_of(SETUP_CFG_PLACEHOLDER, "text/md"))
     assert not by_code(report, "M003")
+
+
+FLIT_README = ("flit demo\n=========\n\nA demo.\n\nUsage\n-----\n\n"
+               "See `the docs <https://example.org>`_ and\n``unclosed literal.\n")
+
+
+def test_pyproject_rst_readme_error_points_at_its_line(project, tmp_path: Path) -> None:
+    tree = project("flit")
+    (tree / "README.rst").write_text(FLIT_README)
+    git_init(tree)
+    report = build(tree, tmp_path)
+    (render,) = by_code(report, "M003")
+    assert place(render) == ("README.rst", line_of(FLIT_README, "``unclosed"))
+    assert render["severity"] == "error" and report["exit_code"] == 1
+
+
+SETUP_CFG_JOINED = """\
+[metadata]
+name = meta-joined
+version = 2.0.0
+long_description = file: README.rst, CHANGES.rst
+long_description_content_type = text/x-rst
+
+[options]
+py_modules = meta_joined
+"""
+JOINED_README = "meta-joined\n===========\n\nIntro.\n\n.. unknown-directive:: here\n"
+
+
+def test_setup_cfg_readme_joined_with_file_directive(make_project, tmp_path: Path) -> None:
+    tree = make_project({"setup.cfg": SETUP_CFG_JOINED, "setup.py": "from setuptools import setup\nsetup()\n",
+                         "README.rst": JOINED_README, "CHANGES.rst": CHANGES_RST.replace("broken unindent\n", ""),
+                         "meta_joined.py": ""}, git=True)
+    report = build(tree, tmp_path)
+    (render,) = by_code(report, "M003")
+    assert place(render) == ("README.rst", line_of(JOINED_README, "unknown-directive"))
+    assert "unknown-directive" in render["message"]

@@ -418,3 +418,10 @@ def test_field_newer_than_the_metadata_version_points_at_the_backend(tmp_path: P
     found = findings(context([write_sdist(tmp_path, text, {"LICENSE": "x"})], root), "M002")
     assert [(f.file, f.line, f.severity) for f in found] == [("pyproject.toml", 2, Severity.WARNING)]
     assert "introduced in metadata version 2.4" in found[0].message and "setuptools >= 77" in (found[0].hint or "")
+
+
+def test_inline_markup_error_points_at_the_line_holding_the_start_string(tmp_path: Path) -> None:
+    readme = "Title\n=====\n\nSee `the docs <https://example.org>`_ and\nthen ``unclosed literal\nin a paragraph.\n"
+    text = metadata(description=readme)
+    (found,) = findings(context([write_sdist(tmp_path, text, {"README.rst": readme})]), "M003")
+    assert (found.file, found.line) == ("README.rst", 5)
