@@ -180,6 +180,7 @@ class Builder:
         self.progress = progress
         self.environ = environ
         self.sources = ProjectSources(options.project_dir)
+        self.runner: _Runner | None = None
 
     def build(self, staging: Path) -> BuildResult:
         project = self.options.project_dir.resolve()
@@ -187,7 +188,7 @@ class Builder:
         self._preflight()
         epoch = source_date_epoch(project, self.environ)
         extra_env = {"SOURCE_DATE_EPOCH": epoch} if epoch else {}
-        runner = _Runner(self.log, time.monotonic() + self.options.timeout, extra_env)
+        runner = self.runner = _Runner(self.log, time.monotonic() + self.options.timeout, extra_env)
         timings: dict[str, float] = {}
         installer = self.options.resolved_installer()
         with _build_logger(self.log), tempfile.TemporaryDirectory(prefix="deploypack-") as work, contextlib.ExitStack() as stack:
@@ -200,7 +201,7 @@ class Builder:
                 builder = self._project_builder(project, env, runner)
                 timings["environment_sdist"] = time.monotonic() - started
             self._install(builder, env, "sdist", timings, unpacked=None, base=False)
-            sdist = self._run_hook(builder, "sdist", staging, runner, unpacked=None)
+            sdist = self._run_hook(builder, "sdist", staging, unpacked=None)
             timings["sdist"] = time.monotonic() - started
 
             started = time.monotonic()
@@ -214,7 +215,7 @@ class Builder:
                 self._install(wheel_builder, env, "wheel", timings, unpacked=unpacked, base=False)
             else:
                 self._install(wheel_builder, env, "wheel", timings, unpacked=unpacked, base=False)
-            wheel = self._run_hook(wheel_builder, "wheel", staging, runner, unpacked=unpacked)
+            wheel = self._run_hook(wheel_builder, "wheel", staging, unpacked=unpacked)
             timings["wheel"] = time.monotonic() - started
         return BuildResult(
             sdist=sdist, wheel=wheel, backend=builder._backend,  # noqa: SLF001 - build exposes no getter
@@ -371,24 +372,24 @@ class Builder:
         except OSError as error:
             raise _environment_error("cannot install the build requirements", error) from None
 
-    def _run_hook(self, builder, distribution: str, outdir: Path, runner: _Runner, unpacked: Path | None) -> Path:  # type: ignore[no-untyped-def]
+    def _run_hook(self, builder, distribution: str, outdir: Path, unpacked: Path | None) -> Path:  # type: ignore[no-untyped-def]
         self.log.section(f"building {distribution}")
         try:
             return Path(builder.build(distribution, outdir))
         except Exception as error:  # noqa: BLE001 - every backend failure becomes a finding
             if isinstance(error, OSError) and faults.is_disk_full(error):
                 raise faults.environment_error(f"building the {distribution}", error) from None
-            if runner.timed_out:
-                raise BuildFailed(diagnose.BUILD_TIMEOUT.at(
-                    f"the {distribution} build did not finish within {self.options.timeout:.0f} s; "
-                    "its processes were killed",
-                )) from None
             raise self._hook_failure(error, distribution, unpacked) from None
 
     def _hook_failure(self, error: Exception, distribution: str, unpacked: Path | None) -> BuildFailed:
         import pyproject_hooks
         from build import BuildBackendException
 
+        if self.runner is not None and self.runner.timed_out:  # any hook: get_requires runs setup.py too
+            return BuildFailed(diagnose.BUILD_TIMEOUT.at(
+                f"the {distribution} build did not finish within {self.options.timeout:.0f} s; "
+                "its processes were killed",
+            ))
         cause = error.exception if isinstance(error, BuildBackendException) else error
         log_text = self.log.full_text()
         if isinstance(cause, pyproject_hooks.BackendUnavailable):

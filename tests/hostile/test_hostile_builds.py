@@ -6,6 +6,7 @@ and that deploypack itself wrote nothing anywhere else (TMPDIR is the test's own
 from __future__ import annotations
 
 import json
+import textwrap
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,14 +64,27 @@ def assert_failed_cleanly(box: Sandbox, report: dict, project_before: dict[str, 
         {"project", "tmp", "witness"} | ({"out"} if (box.root / "out").exists() else set()))
 
 
-def test_hanging_backend_is_killed_with_its_grandchild_at_the_timeout(sandbox: Sandbox) -> None:
-    hostile_project(sandbox.project, behaviour="""
-        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
-        witness("grandchild.pid", child.pid)
-        witness("backend.pid", os.getpid())
-        print("waiting for something that never comes", flush=True)
-        time.sleep(600)
-    """)
+HANG = """
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    witness("grandchild.pid", child.pid)
+    witness("backend.pid", os.getpid())
+    print("waiting for something that never comes", flush=True)
+    time.sleep(600)
+"""
+
+
+@pytest.mark.parametrize("where", ["in-tree-backend", "setup.py"])
+def test_hanging_build_is_killed_with_its_grandchild_at_the_timeout(where: str, sandbox: Sandbox) -> None:
+    if where == "setup.py":  # setuptools' legacy backend runs setup.py in the hook's process
+        sandbox.project.mkdir()
+        (sandbox.project / "setup.py").write_text(
+            "import os, subprocess, sys, time\n"
+            "WITNESS = os.environ['HOSTILE_WITNESS']\n"
+            "def witness(name, text):\n    open(os.path.join(WITNESS, name), 'w').write(str(text))\n"
+            + textwrap.dedent(HANG) + "from setuptools import setup\nsetup(name='hostile', version='1.0')\n"
+        )
+    else:
+        hostile_project(sandbox.project, behaviour=HANG)
     before = tree_snapshot(sandbox.project)
     started = time.monotonic()
     run, report = sandbox.build("--timeout", "3")
