@@ -174,6 +174,12 @@ class FileCommandError(ValueError):
     """What makes the runner fail the step when it reads a file command."""
 
 
+def read_file_command(path: object) -> dict[str, str]:
+    """Read a file command as the runner does: the bytes as UTF-8, no newline translation."""
+    with open(path, "rb") as handle:  # type: ignore[call-overload]
+        return parse_file_command(handle.read().decode("utf-8"))
+
+
 def parse_file_command(text: str) -> dict[str, str]:
     """GITHUB_OUTPUT / GITHUB_ENV as the runner reads them on Linux (last value of a name wins)."""
     values: dict[str, str] = {}

@@ -23,7 +23,7 @@ from deploypack.report import Report
 from deploypack.reporters import github
 from deploypack.rules import all_rules
 from tests.conftest import clean_environ, run_cli
-from tests.runner_emulator import Runner, parse_file_command
+from tests.runner_emulator import Runner, parse_file_command, read_file_command
 
 INJECTIONS = [
     "::error file=setup.py,line=1::forged error",
@@ -241,3 +241,22 @@ def test_no_stderr_text_yields_a_live_command(chunks: list[str]) -> None:
         guarded.write(chunk)
     guarded.flush()
     assert Runner().feed(target.getvalue()).commands == []
+
+
+@settings(max_examples=100, deadline=None)
+@given(name=HOSTILE, version=HOSTILE, path=HOSTILE)
+def test_no_project_value_forges_an_output(name: str, version: str, path: str) -> None:
+    import tempfile
+
+    from deploypack.report import Artifact
+
+    report = Report(ok=False, exit_code=1, project_name=name, project_version=version, project_path=path,
+                    artifacts=[Artifact(path or "x.whl", "wheel", 1, "0" * 64)], findings=(), timings={},
+                    outdir=path)
+    with tempfile.TemporaryDirectory() as folder:
+        output = Path(folder) / "output"
+        github.emit(report, io.StringIO(), {"GITHUB_OUTPUT": str(output)}, "", None)
+        values = read_file_command(output)
+    assert values["ok"] == "false" and values["exit-code"] == "1"
+    assert values["name"] == name and values["version"] == version and values["wheel"] == (path or "x.whl")
+    assert set(values) == set(github.outputs(report))
