@@ -11,6 +11,7 @@ version) — then masks secret inputs and runs `deploypack build --format github
 
 from __future__ import annotations
 
+import html
 import os
 import subprocess
 import sys
@@ -82,14 +83,20 @@ def _size(path: str | None) -> int:
         return 0
 
 
-def report_early_stop(code: int, stderr_tail: str, environ: Mapping[str, str], stdout: TextIO) -> None:
-    """deploypack stopped before reporting (usage, configuration, environment, internal error):
-    an error annotation with its message, and the outputs a workflow tests (`ok`, `exit-code`)."""
+def report_stop(code: int, message: str, title: str, environ: Mapping[str, str], stdout: TextIO) -> None:
+    """A run that ended before deploypack's report: an error annotation, the step summary, and
+    the outputs a workflow tests (`ok`, `exit-code`)."""
+    stdout.write(actions_core.annotation("error", message, title=title) + "\n")
+    actions_core.append_file_command("GITHUB_OUTPUT", {"ok": "false", "exit-code": str(code)}, environ)
+    actions_core.append_summary(f"## deploypack: ❌ stopped (exit code {code})\n\n<pre>{html.escape(message)}</pre>\n",
+                                environ)
+
+
+def early_stop_message(code: int, stderr_tail: str) -> str:
+    """deploypack's own error lines (usage, configuration, environment, internal error)."""
     lines = [line for line in stderr_tail.replace("\u2060", "").splitlines()
              if line.startswith(("deploypack: ", "  hint: ", "  traceback saved"))]
-    message = "\n".join(lines[-6:]) or f"deploypack stopped with exit code {code}; see the log"
-    stdout.write(actions_core.annotation("error", message, title=f"deploypack: exit code {code}") + "\n")
-    actions_core.append_file_command("GITHUB_OUTPUT", {"ok": "false", "exit-code": str(code)}, environ)
+    return "\n".join(lines[-6:]) or f"deploypack stopped with exit code {code}; see the log"
 
 
 def run(environ: MutableMapping[str, str], stdout: TextIO, stderr: TextIO) -> int:
@@ -99,10 +106,8 @@ def run(environ: MutableMapping[str, str], stdout: TextIO, stderr: TextIO) -> in
     try:
         invocation = from_environment(environ)
     except DeploypackError as error:
-        stdout.write(actions_core.annotation("error", error.message + (f"\n{error.hint}" if error.hint else ""),
-                                             title="deploypack: bad input") + "\n")
-        actions_core.append_file_command("GITHUB_OUTPUT", {"ok": "false", "exit-code": str(int(error.exit_code))},
-                                         environ)
+        message = error.message + (f"\n{error.hint}" if error.hint else "")
+        report_stop(int(error.exit_code), message, "deploypack: bad input", environ, stdout)
         return int(error.exit_code)
     for secret in invocation.masks:
         stdout.write(actions_core.add_mask(secret) + "\n")
@@ -112,7 +117,7 @@ def run(environ: MutableMapping[str, str], stdout: TextIO, stderr: TextIO) -> in
     recorder = _Recorder(stderr)
     code = cli_main(invocation.argv, environ, stdout, recorder)  # type: ignore[arg-type]
     if code != 0 and _size(environ.get("GITHUB_OUTPUT")) == outputs_before:
-        report_early_stop(code, recorder.tail, environ, stdout)
+        report_stop(code, early_stop_message(code, recorder.tail), f"deploypack: exit code {code}", environ, stdout)
     return code
 
 

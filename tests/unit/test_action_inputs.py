@@ -165,6 +165,8 @@ def test_a_run_that_stops_before_its_report_is_annotated(tmp_path: Path, monkeyp
     assert "does not exist" in annotation.data and "::error::missing" in annotation.data
     assert parse_file_command((tmp_path / "files" / "output").read_text()) == {"ok": "false", "exit-code": "3"}
     assert Runner().feed(err.getvalue()).commands == []
+    summary = (tmp_path / "files" / "summary").read_text()
+    assert summary.startswith("## deploypack: ❌ stopped (exit code 3)") and "does not exist" in summary
 
 
 def test_home_caches_and_safe_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
