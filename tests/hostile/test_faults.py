@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import clean_environ, run_cli, run_subprocess
+from tests.conftest import Run, clean_environ, run_cli, run_subprocess
 from tests.hostile.backends import hostile_project, tree_snapshot
 
 BIG_MEMBER = '''
@@ -166,40 +166,70 @@ def simple_project(tmp_path: Path) -> Path:
     return hostile_project(tmp_path / "project")
 
 
+def refused(root: Path, args: list[str], environ: dict[str, str] | None = None) -> Run:
+    """Run in-process; a refused run writes nothing at all under root."""
+    before = tree_snapshot(root)
+    run = run_cli(args, environ)
+    assert tree_snapshot(root) == before
+    assert "Traceback" not in run.stderr and "internal error" not in run.stderr
+    return run
+
+
+def failed_build(root: Path, project: Path, *flags: str) -> tuple[Run, dict]:
+    """A build that fails (exit 2), as a process with its own TMPDIR: the only file it leaves
+    is the build log the report names, and the outdir is never created."""
+    tmp = root / "tmp"
+    tmp.mkdir()
+    before = tree_snapshot(root)
+    run = run_subprocess(["build", str(project), "--outdir", str(root / "dist"), "--format", "json", *flags],
+                         environ=clean_environ(TMPDIR=str(tmp)), cwd=root)
+    assert run.exit_code == 2, run.stderr
+    report = run.json()
+    after = tree_snapshot(root)
+    new = sorted(set(after) - set(before))
+    assert new == ([report["log"]] if report["log"] else []), new
+    assert all(after[name] == content for name, content in before.items())
+    return run, report
+
+
 def test_read_only_outdir_is_a_usage_error_naming_it(small_fs, simple_project: Path, tmp_path: Path) -> None:
     readonly = small_fs("readonly", "64k")
     subprocess.run(["mount", "-o", "remount,ro", str(readonly)], check=True)
-    run = run_cli(["build", str(simple_project), "--outdir", str(readonly / "dist"), "--no-isolation"])
+    run = refused(tmp_path, ["build", str(simple_project), "--outdir", str(readonly / "dist"), "--no-isolation"])
     assert run.exit_code == 3, run.stderr
-    assert str(readonly / "dist") in run.stderr and "read-only" in run.stderr
-    assert list(readonly.iterdir()) == []
+    assert f"--outdir '{readonly / 'dist'}' cannot be written ({readonly} is read-only)" in run.stderr
 
 
 def test_missing_project_path(tmp_path: Path) -> None:
-    run = run_cli(["build", str(tmp_path / "nowhere")])
+    run = refused(tmp_path, ["build", str(tmp_path / "nowhere")])
     assert run.exit_code == 3
     assert f"project path '{tmp_path / 'nowhere'}' does not exist" in run.stderr
-    assert list(tmp_path.iterdir()) == []
 
 
 def test_project_path_that_is_a_file(tmp_path: Path) -> None:
     target = tmp_path / "setup.py"
     target.write_text("")
-    run = run_cli(["build", str(target)])
+    run = refused(tmp_path, ["build", str(target)])
     assert run.exit_code == 3
-    assert "is a file, not a project directory" in run.stderr and str(target) in run.stderr
-    assert [p.name for p in tmp_path.iterdir()] == ["setup.py"]
+    assert f"project path '{target}' is a file, not a project directory" in run.stderr
 
 
 def test_project_without_build_configuration_is_b010(tmp_path: Path) -> None:
     project = tmp_path / "bare"
     project.mkdir()
     (project / "module.py").write_text("x = 1\n")
-    run = run_cli(["build", str(project), "--outdir", str(tmp_path / "dist"), "--format", "json"])
-    assert run.exit_code == 2, run.stderr
-    [finding] = run.json()["findings"]
-    assert finding["code"] == "B010" and "no pyproject.toml or setup.py" in finding["message"]
-    assert not (tmp_path / "dist").exists() and [p.name for p in project.iterdir()] == ["module.py"]
+    _, report = failed_build(tmp_path, project)
+    [finding] = report["findings"]
+    assert finding["code"] == "B010" and "has no pyproject.toml or setup.py" in finding["message"]
+
+
+def test_pyproject_syntax_error_is_b001_with_line_and_column(tmp_path: Path) -> None:
+    project = hostile_project(tmp_path / "project", pyproject_extra='\n[tool.deploypack]\nstrict = tru\n')
+    _, report = failed_build(tmp_path, project, "--no-isolation")
+    [finding] = report["findings"]
+    line = (project / "pyproject.toml").read_text().splitlines().index("strict = tru") + 1
+    assert (finding["code"], finding["file"], finding["line"]) == ("B001", "pyproject.toml", line)
+    assert finding["column"] is not None
 
 
 def test_pyproject_that_is_not_utf8_names_file_and_line(tmp_path: Path) -> None:
@@ -207,28 +237,26 @@ def test_pyproject_that_is_not_utf8_names_file_and_line(tmp_path: Path) -> None:
     text = (project / "pyproject.toml").read_text().replace('description = "hostile build code"',
                                                               'description = "caf\udce9"')
     (project / "pyproject.toml").write_bytes(text.encode("utf-8", "surrogateescape"))
-    run = run_cli(["build", str(project), "--outdir", str(tmp_path / "dist")])
+    run = refused(tmp_path, ["build", str(project), "--outdir", str(tmp_path / "dist")])
     assert run.exit_code == 3, run.stderr
     line = text.splitlines().index('description = "caf\udce9"') + 1
     assert f"pyproject.toml:{line}: is not UTF-8" in run.stderr
-    assert not (tmp_path / "dist").exists()
 
 
 def test_unknown_tool_deploypack_key_names_key_and_line(tmp_path: Path) -> None:
     project = hostile_project(tmp_path / "project",
                               pyproject_extra="\n[tool.deploypack]\nstrict = true\nmax-membres = 5\n")
-    run = run_cli(["build", str(project), "--outdir", str(tmp_path / "dist")])
+    run = refused(tmp_path, ["build", str(project), "--outdir", str(tmp_path / "dist")])
     assert run.exit_code == 3, run.stderr
     line = (project / "pyproject.toml").read_text().splitlines().index("max-membres = 5") + 1
     assert f"pyproject.toml:{line}: unknown key 'max-membres' in [tool.deploypack]" in run.stderr
     assert "max-members" in run.stderr  # the hint lists the known keys
-    assert not (tmp_path / "dist").exists()
 
 
 def test_bad_value_in_tool_deploypack_names_key_and_line(tmp_path: Path) -> None:
     project = hostile_project(tmp_path / "project",
                               pyproject_extra='\n[tool.deploypack]\nmax-unpacked-size = "lots"\n')
-    run = run_cli(["build", str(project), "--outdir", str(tmp_path / "dist")])
+    run = refused(tmp_path, ["build", str(project), "--outdir", str(tmp_path / "dist")])
     assert run.exit_code == 3, run.stderr
     line = (project / "pyproject.toml").read_text().splitlines().index('max-unpacked-size = "lots"') + 1
     assert f"pyproject.toml:{line}: [tool.deploypack] max-unpacked-size: expected a size" in run.stderr
@@ -242,26 +270,23 @@ def test_bad_value_in_tool_deploypack_names_key_and_line(tmp_path: Path) -> None
     (["frobnicate"], "frobnicate"),
 ])
 def test_bad_cli_flag_is_exit_3_naming_it(args: list[str], named: str, simple_project: Path) -> None:
-    run = run_cli([args[0], *( [str(simple_project)] if args[0] == "build" else []), *args[1:]])
+    project_arg = [str(simple_project)] if args[0] == "build" else []
+    run = refused(simple_project.parent, [args[0], *project_arg, *args[1:]])
     assert run.exit_code == 3, run.stderr
-    assert named in run.stderr and "Traceback" not in run.stderr
-    assert not (simple_project / "dist").exists()
+    assert named in run.stderr
 
 
 def test_bad_action_input_or_environment_value_names_the_variable(simple_project: Path) -> None:
-    run = run_cli(["build", str(simple_project)], environ=clean_environ(DEPLOYPACK_MAX_MEMBERS="many"))
+    run = refused(simple_project.parent, ["build", str(simple_project)],
+                  environ=clean_environ(DEPLOYPACK_MAX_MEMBERS="many"))
     assert run.exit_code == 3, run.stderr
     assert "DEPLOYPACK_MAX_MEMBERS" in run.stderr
-    assert not (simple_project / "dist").exists()
 
 
 def test_limits_are_configurable_per_project(tmp_path: Path) -> None:
     # A tiny unpacked-size limit in [tool.deploypack] stops the build at the sdist it wrote.
     project = hostile_project(tmp_path / "project", sdist_extra=BIG_MEMBER,
-                              pyproject_extra="\n[tool.deploypack]\nmax-unpacked-size = \"1MB\"\n")
-    run = run_cli(["build", str(project), "--outdir", str(tmp_path / "dist"), "--no-isolation",
-                   "--format", "json"])
-    assert run.exit_code == 2, run.stderr
-    [finding] = run.json()["findings"]
+                              pyproject_extra='\n[tool.deploypack]\nmax-unpacked-size = "1MB"\n')
+    _, report = failed_build(tmp_path, project, "--no-isolation")
+    [finding] = report["findings"]
     assert finding["code"] == "A002" and "max-unpacked-size" in finding["message"]
-    assert not (tmp_path / "dist").exists()
