@@ -196,12 +196,15 @@ def _keep(path: str, size: int) -> bool:
 
 def printable_name(name: str) -> str:
     """A member name that can be printed and encoded whatever bytes it was made of."""
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    try:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that does not stand for a byte
+        return name.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _undecodable(name: str) -> bool:
     # tarfile decodes names with surrogateescape: undecodable bytes become lone surrogates.
-    return not name.isascii() and any("\udc80" <= char <= "\udcff" for char in name)
+    return not name.isascii() and any("\ud800" <= char <= "\udfff" for char in name)
 
 
 def _tar_member_type(info: tarfile.TarInfo) -> MemberType:

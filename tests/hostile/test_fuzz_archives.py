@@ -74,7 +74,9 @@ def test_damaged_archives_never_crash_the_reader(kind: str, flips: list[tuple[fl
         read_safely(path)
 
 
-_SEGMENTS = st.sampled_from(["..", ".", "pkg-1.0", "pkg", "a.py", "", "/", "\\", "C:", "etc", "caf\u00e9", " "])
+# "caf\udce9" and "\udcff" stand for bytes that are not UTF-8 (written raw into tar names).
+_SEGMENTS = st.sampled_from(["..", ".", "pkg-1.0", "pkg", "a.py", "", "/", "\\", "C:", "etc", "caf\u00e9", " ",
+                             "caf\udce9", "\udcff\udc80"])
 _NAMES = st.lists(st.one_of(_SEGMENTS, st.text(min_size=1, max_size=8)), min_size=1, max_size=5).map("/".join).filter(
     lambda name: name.strip("/") != "" and "\x00" not in name)
 _ENTRIES = st.builds(

@@ -97,3 +97,8 @@ def test_reader_defaults_are_the_documented_option_defaults(tmp_path: Path) -> N
 
     assert limits_of(Options(project_dir=tmp_path, outdir=tmp_path / "dist")) == Limits()
     assert Limits() == Limits(max_members=200_000, max_unpacked_size=4 * 1024**3, max_compression_ratio=200.0)
+
+
+def test_printable_name_of_a_surrogate_that_is_no_byte() -> None:
+    assert printable_name("a\ud800b") == "a\\ud800b"
+    printable_name("a\ud800b").encode("utf-8")
