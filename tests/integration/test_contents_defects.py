@@ -52,6 +52,7 @@ def test_tests_package_installed_at_the_top_level(project, tmp_path: Path) -> No
     run, findings = build(tree, tmp_path / "out")
     foreign = only(findings, "W006")
     assert (foreign["file"], foreign["line"], foreign["severity"]) == ("tests", None, "error")
+    assert sorted(f["code"] for f in contents_findings(findings) if f["severity"] != "note") == ["W006"]
     assert foreign["member"].startswith("tests/")
     assert run.exit_code == 1
 
@@ -260,6 +261,9 @@ def test_planted_subpackage_without_init_in_pyjwt(corpus_trees: dict[str, Path],
     _, findings = build(tree, tmp_path / "out")
     missing = only(findings, "W101")
     assert (missing["file"], missing["line"], missing["severity"]) == ("jwt/contrib", None, "error")
+    # find_packages() leaves it out of the sdist too; nothing else of pyjwt is flagged.
+    assert only(findings, "S004")["file"] == "jwt/contrib/algorithms.py"
+    assert sorted(f["code"] for f in contents_findings(findings) if f["severity"] != "note") == ["S004", "W101"]
 
 
 @pytest.mark.corpus
@@ -274,6 +278,7 @@ def test_planted_junk_and_secret_in_attrs(corpus_trees: dict[str, Path], tmp_pat
     assert ".whl" in junk["message"]  # the wheel ships it too: one finding names both archives
     secret = only(findings, "C007")
     assert (secret["file"], secret["line"], secret["severity"]) == (".env", None, "error")
+    assert sorted(f["code"] for f in contents_findings(findings) if f["severity"] != "note") == ["C006", "C007"]
 
 
 @pytest.mark.corpus
@@ -287,3 +292,4 @@ def test_planted_tests_package_in_tqdm_wheel(corpus_trees: dict[str, Path], tmp_
     _, findings = build(tree, tmp_path / "out")
     foreign = only(findings, "W006")
     assert (foreign["file"], foreign["line"], foreign["severity"]) == ("tests", None, "error")
+    assert sorted(f["code"] for f in contents_findings(findings) if f["severity"] != "note") == ["W006"]
