@@ -15,7 +15,7 @@ from deploypack.checks.metadata_fields import at, locate, metadata_dists, raw_fi
 from deploypack.checks.version_source import version_source
 from deploypack.distributions import Distribution
 from deploypack.findings import Finding, Severity
-from deploypack.rules import rule
+from deploypack.rules import Rule, rule
 
 METADATA_MISSING = rule(
     "M001", "metadata-missing", Severity.ERROR, "a distribution has no core metadata file",
@@ -244,27 +244,30 @@ def version_is_releasable(context: CheckContext) -> Iterator[Finding]:
         if text in seen:
             continue  # the sdist and the wheel carry the same version: one finding, not two
         seen.add(text)
-        source = version_source(context, text)
+        problems: list[tuple[Rule, str]] = []
+        try:
+            version = Version(text)
+        except InvalidVersion:
+            problems.append((VERSION_INVALID, f"{text!r} is not a valid PEP 440 version"))
+        else:
+            if version == Version("0"):
+                problems.append((VERSION_PLACEHOLDER,
+                                 f"the version is {text}: the project's version was not found by the build"))
+            if version.local is not None:
+                problems.append((VERSION_LOCAL,
+                                 f"the version {text} has the local part +{version.local}, which the index refuses"))
+            if version.is_devrelease and releasing(context):
+                because = f"the tag {context.release.tag}" if context.release.tag else "`releasing = true`"
+                problems.append((VERSION_DEV_RELEASE, f"{text} is a development version, released from {because}"))
+        if not problems:
+            continue
+        source = version_source(context, text)  # only now: it may read the package's files
         place: dict[str, Any] = {"artifact": dist.filename}
         place.update(at(source.location) if source.location else {"member": dist.metadata_path})
         derived = (f" ({source.plugin} derives it from git: build the tagged commit from a clean tree)"
                    if source.plugin else "")
-        try:
-            version = Version(text)
-        except InvalidVersion:
-            yield VERSION_INVALID.at(f"{text!r} is not a valid PEP 440 version", **place)
-            continue
-        if version == Version("0"):
-            yield VERSION_PLACEHOLDER.at(
-                f"the version is {text}: the project's version was not found by the build", **place,
-            )
-        if version.local is not None:
-            yield VERSION_LOCAL.at(
-                f"the version {text} has the local part +{version.local}, which the index refuses{derived}", **place,
-            )
-        if version.is_devrelease and releasing(context):
-            because = f"the tag {context.release.tag}" if context.release.tag else "`releasing = true`"
-            yield VERSION_DEV_RELEASE.at(f"{text} is a development version, released from {because}{derived}", **place)
+        for problem_rule, message in problems:
+            yield problem_rule.at(message + (derived if problem_rule is not VERSION_INVALID else ""), **place)
 
 
 def _url_problem(label: str | None, url: str) -> str | None:
