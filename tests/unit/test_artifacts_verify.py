@@ -75,3 +75,12 @@ def test_an_sbom_whose_file_hashes_disagree_is_reported(release: Path) -> None:
     wheel["hashes"][0]["content"] = "1" * 64
     sbom_path.write_text(json.dumps(document))
     assert codes(release) == [("P013", wheel["name"])]
+
+
+@pytest.mark.parametrize("kept", ["SHA256SUMS", "manifest.json"])
+def test_either_listing_alone_is_enough(release: Path, kept: str) -> None:
+    (release / ("manifest.json" if kept == "SHA256SUMS" else "SHA256SUMS")).unlink()
+    assert verify_directory(release, "release").findings == []
+    wheel = release / "demo_pkg-1.2.0-py3-none-any.whl"
+    wheel.write_bytes(b"changed")
+    assert codes(release) == [("P010", wheel.name)]
