@@ -93,7 +93,8 @@ _ENTRIES = st.builds(
 def test_random_member_lists_are_read_and_unsafe_paths_reported(entries: list[Entry], as_wheel: bool) -> None:
     with tempfile.TemporaryDirectory() as directory:
         if as_wheel:
-            entries = [e for e in entries if e.kind != "hardlink" and not _has_surrogates(e.name)]
+            entries = [e for e in entries
+                       if e.kind != "hardlink" and not _has_surrogates(e.name) and not _has_surrogates(e.target)]
             path = write_zip(Path(directory) / FILENAMES[1], wheel_entries(*entries))
         else:
             path = write_tar(Path(directory) / FILENAMES[0], sdist_entries(*entries))
@@ -119,3 +120,14 @@ def _has_surrogates(text: str) -> bool:
 ])
 def test_escapes(name: str, expected: bool) -> None:
     assert escapes(name) is expected
+
+
+@FUZZ
+@given(name=_NAMES)
+def test_a_name_that_does_not_escape_stays_inside_the_unpack_directory(name: str) -> None:
+    import posixpath
+
+    root = "/unpack/here"
+    landed = posixpath.normpath(posixpath.join(root, name.replace("\\", "/")))
+    if not escapes(name):
+        assert landed == root or landed.startswith(root + "/"), (name, landed)
