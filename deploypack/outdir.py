@@ -15,6 +15,7 @@ import os
 import shutil
 import signal
 import tempfile
+import time
 from collections.abc import Collection, Iterator
 from pathlib import Path
 
@@ -123,6 +124,39 @@ def _fresh_directory(parent: Path, prefix: str) -> Iterator[Path]:
                 shutil.rmtree(directory, ignore_errors=True)
 
 
+def remove_abandoned_staging(parent: Path, min_age: float = 60.0) -> list[str]:
+    """Staging directories left by runs that were killed outright (SIGKILL, power loss).
+
+    Their name carries the pid of the run that made them; one is removed only when that
+    process is gone and the directory is older than `min_age` seconds.
+    """
+    removed = []
+    now = time.time()
+    for entry in parent.glob(f"{STAGING_PREFIX}*-*"):
+        pid_text = entry.name.removeprefix(STAGING_PREFIX).split("-", 1)[0]
+        if not pid_text.isdigit() or _alive(int(pid_text)):
+            continue
+        try:
+            old_enough = now - entry.lstat().st_mtime > min_age
+        except OSError:
+            continue
+        if old_enough and entry.is_dir() and not entry.is_symlink():
+            with signals_deferred():
+                shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry.name)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists, but not ours to signal
+    return True
+
+
 def _move_or_copy(source: Path, target: Path) -> None:
     try:
         os.replace(source, target)
@@ -155,7 +189,9 @@ def commit(staging: Path, outdir: Path, names: list[str], clean: bool) -> None:
         if (staging / name).is_file():
             _fsync(staging / name)
     # Beside the real directory (an outdir may be a symlink to another file system).
-    with _fresh_directory(outdir.resolve().parent, STAGING_PREFIX) as local:
+    parent = outdir.resolve().parent
+    remove_abandoned_staging(parent)
+    with _fresh_directory(parent, f"{STAGING_PREFIX}{os.getpid()}-") as local:
         for name in names:
             _move_or_copy(staging / name, local / name)
         record_tmp = local / RECORD

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -119,3 +122,16 @@ def test_an_outdir_that_is_a_symlink_is_committed_through_it(tmp_path: Path) -> 
     assert link.is_symlink() and snapshot(real)["a-1.tar.gz"] == b"1"
     assert sorted(p.name for p in real.parent.iterdir()) == ["dist"]
     assert sorted(p.name for p in link.parent.iterdir()) == ["dist"]
+
+
+def test_staging_left_by_a_killed_run_is_removed_by_the_next_commit(tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    abandoned = tmp_path / f"{outdir.STAGING_PREFIX}{int(dead.stdout)}-abc123"
+    running = tmp_path / f"{outdir.STAGING_PREFIX}{os.getpid()}-def456"  # a live run's: kept
+    for directory in (abandoned, running):
+        (directory / ".previous").mkdir(parents=True)
+        os.utime(directory, (time.time() - 3600, time.time() - 3600))
+    commit_files(out, {"a-1.tar.gz": b"1"})
+    assert not abandoned.exists() and running.exists()
+    assert outdir.remove_abandoned_staging(tmp_path) == []
