@@ -281,13 +281,26 @@ def run_variant(project: str, variant: str, tree: Path, work: Path, rep: int,
     measured = measure(commands_for(variant, copy, out, floor_python))
     steps = measured.steps
     failed = [(index, step) for index, step in enumerate(steps) if step["returncode"]]
-    # check-wheel-contents exits 1 on its own warnings: a finding, not a failed run.
-    fatal = [step for index, step in failed if not (variant == "peer" and index == 1)]
+    fatal = [step for index, step in failed if not findings_only(variant, index, int(step["returncode"]))]
     detail = "; ".join(f"exit {step['returncode']}: {str(step['stderr']).strip()[-300:]}" for _, step in failed)
     if not fatal:
+        keep = work / "dists" / project
+        if variant == "deploypack" and not keep.exists():  # for the `deploypack check` measurement
+            keep.mkdir(parents=True)
+            for path in out.iterdir():
+                if path.name.endswith((".whl", ".tar.gz")):
+                    shutil.copy2(path, keep / path.name)
         shutil.rmtree(base, ignore_errors=True)
     return Sample(project, variant, measured.seconds, measured.max_rss_mib, ok=not fatal, detail=detail,
                   cpu_seconds=measured.cpu_seconds)
+
+
+def findings_only(variant: str, step: int, returncode: int) -> bool:
+    """An exit that reports findings on a finished run: check-wheel-contents' warnings (exit 1),
+    deploypack's error findings (exit 1). The work was done, so the run's time counts."""
+    if variant == "peer":
+        return step == 1 and returncode == 1
+    return variant in ("deploypack", COLD_VARIANT) and returncode == 1
 
 
 def rotated(items: Sequence[str], by: int) -> list[str]:
@@ -343,12 +356,12 @@ def has_check_command() -> bool:
 
 
 def check_time(tree: Path, work: Path, reps: int) -> Micro:
-    """`deploypack check` on an sdist + wheel built once (here: Django's)."""
-    dist = work / "check-dists"
-    shutil.rmtree(dist, ignore_errors=True)
-    copy = _fresh_copy(tree, work / "check-tree")
-    subprocess.run([tool("deploypack"), "build", str(copy), "--outdir", str(dist)], check=False,
-                   capture_output=True)
+    """`deploypack check` on the sdist + wheel of a deploypack run (here: Django's), else built now."""
+    dist = work / "dists" / tree.name.rsplit("-", 1)[0]
+    if not dist.is_dir():
+        copy = _fresh_copy(tree, work / "check-tree")
+        subprocess.run([tool("deploypack"), "build", str(copy), "--outdir", str(dist)], check=False,
+                       capture_output=True)
     archives = sorted(str(path) for path in dist.iterdir() if path.name.endswith((".whl", ".tar.gz")))
     if len(archives) != 2:
         raise RuntimeError(f"building {tree.name} for the check measurement gave {archives}")
@@ -529,6 +542,11 @@ def render_report(samples: Sequence[Sample], variants: Sequence[str], micros: Se
         lines += ["Failed runs (left out of the medians):", ""]
         lines += [f"- {s.project} {s.variant}: {s.detail}" for s in failures]
         lines.append("")
+    with_findings = sorted({f"{s.project} ({VARIANT_TITLES[s.variant]})" for s in samples
+                            if s.ok and s.detail and s.variant != "peer"})
+    if with_findings:
+        lines += ["Finished with error findings (exit 1; timed like any finished run): "
+                  + ", ".join(with_findings) + ".", ""]
     lines += ["## Targets", ""]
     lines += target_lines(totals, micros)
     if micros:
@@ -574,6 +592,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     clock = time.monotonic()
     work = args.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(work / "dists", ignore_errors=True)
     trees = fetch_corpus(corpus_dir(args.corpus, os.environ), work / "trees", args.only)
     variants = list(VARIANTS)
     if args.cold:
