@@ -404,3 +404,29 @@ def test_setup_cfg_readme_joined_with_file_directive(make_project, tmp_path: Pat
     (render,) = by_code(report, "M003")
     assert place(render) == ("README.rst", line_of(JOINED_README, "unknown-directive"))
     assert "unknown-directive" in render["message"]
+
+
+OLD_SETUPTOOLS = """\
+[build-system]
+requires = ["setuptools==75.8.0"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "meta-old-setuptools"
+version = "1.0.0"
+readme = "README.md"
+
+[tool.setuptools]
+py-modules = ["meta_old_setuptools"]
+"""
+
+
+def test_an_old_backend_writing_license_file_is_pointed_at(make_project, tmp_path: Path) -> None:
+    """setuptools < 77 writes License-File under Metadata-Version 2.2: a warning at the backend's pin."""
+    tree = make_project({"pyproject.toml": OLD_SETUPTOOLS, "README.md": "# old\n", "LICENSE": "MIT License\n",
+                         "meta_old_setuptools.py": ""}, git=True)
+    report = build(tree, tmp_path)
+    found = by_code(report, "M002")
+    assert found and {place(f) for f in found} == {("pyproject.toml", 2)}
+    assert all(f["severity"] == "warning" and "license-file" in f["message"] for f in found)
+    assert report["exit_code"] == 0
