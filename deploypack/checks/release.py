@@ -10,7 +10,8 @@ is derived from git by a plugin (setuptools-scm, hatch-vcs…), at that plugin's
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+
+from packaging.version import Version
 
 from deploypack.checks import CheckContext, check
 from deploypack.checks.metadata_fields import at, metadata_dists, raw_metadata
@@ -37,9 +38,9 @@ TAG_PATTERN_UNMATCHED = rule(
 VERSION_FIELD = "{version}"
 
 
-def tag_version(tag: str, patterns: Sequence[str]) -> Any:
-    """The version (packaging Version) the tag names under the first matching pattern, or None."""
-    from packaging.version import InvalidVersion, Version
+def tag_version(tag: str, patterns: Sequence[str]) -> Version | None:
+    """The version the tag names under the first pattern that reads it, or None."""
+    from packaging.version import InvalidVersion
 
     for pattern in patterns:
         prefix, marker, suffix = pattern.partition(VERSION_FIELD)
@@ -54,7 +55,7 @@ def tag_version(tag: str, patterns: Sequence[str]) -> Any:
 
 @check(VERSION_TAG_MISMATCH, TAG_PATTERN_UNMATCHED)
 def version_matches_tag(context: CheckContext) -> Iterator[Finding]:
-    from packaging.version import InvalidVersion, Version
+    from packaging.version import InvalidVersion
 
     tag = context.release.tag
     dist = next(metadata_dists(context), None)
