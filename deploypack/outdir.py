@@ -18,6 +18,7 @@ import tempfile
 import time
 from collections.abc import Collection, Iterator
 from pathlib import Path
+from typing import Any
 
 from deploypack.errors import EnvironmentProblem, UsageError
 
@@ -76,18 +77,32 @@ def signals_deferred() -> Iterator[None]:
     """SIGINT/SIGTERM held back until the block is done (delivered right after it).
 
     The moves of a commit and the removal of the staging directory must not be cut in half:
-    a signal in the middle would leave a mix of two runs, or a stray staging directory.
+    a signal in the middle would leave a mix of two runs, or a stray staging directory. A mask
+    alone is per thread (another thread may take the signal, and Python runs the handler in the
+    main thread anyway), so the handlers are swapped for a recorder too; what it recorded is
+    raised again once the real handlers are back.
     """
-    held = {signal.SIGINT, signal.SIGTERM}
+    held = (signal.SIGINT, signal.SIGTERM)
+    pending: list[int] = []
+    previous_handlers: dict[int, Any] = {}
     try:
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+        for number in held:
+            previous_handlers[number] = signal.signal(number, lambda received, _frame: pending.append(received))
+    except ValueError:  # not the main thread: handlers run in the main thread, not in this block
+        pass
+    try:
+        previous_mask = signal.pthread_sigmask(signal.SIG_BLOCK, held)
     except (AttributeError, OSError, ValueError):  # no POSIX signal masks here
-        yield
-        return
+        previous_mask = None
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        if previous_mask is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous_mask)  # a held signal reaches the recorder
+        for held_number, handler in previous_handlers.items():
+            signal.signal(held_number, handler if handler is not None else signal.SIG_DFL)
+        if pending:
+            signal.raise_signal(pending[0])  # now, for the real handler
 
 
 @contextlib.contextmanager

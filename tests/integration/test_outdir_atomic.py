@@ -166,7 +166,9 @@ def test_sigterm_at_any_moment_leaves_the_previous_output_or_the_complete_new_on
         time.sleep(duration * (0.1 + step * 0.14))  # from early in the build to after the end
         process.send_signal(signal.SIGTERM)
         code = process.wait(timeout=120)
-        assert code in (0, 143), code
+        # -15: the signal came while the interpreter was exiting after a complete run, when the
+        # default action is back (a shell reports it as 143 too)
+        assert code in (0, 143, -signal.SIGTERM), code
         assert staging_leftovers(outdir) == []
         now = snapshot(outdir)
         if now == previous:

@@ -135,3 +135,25 @@ def test_staging_left_by_a_killed_run_is_removed_by_the_next_commit(tmp_path: Pa
     commit_files(out, {"a-1.tar.gz": b"1"})
     assert not abandoned.exists() and running.exists()
     assert outdir.remove_abandoned_staging(tmp_path) == []
+
+
+def test_signals_wait_even_when_another_thread_takes_them() -> None:
+    """A mask is per thread: with a second thread running, the kernel may hand the signal to it."""
+    import threading
+
+    received: list[str] = []
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    previous = signal.signal(signal.SIGTERM, lambda number, frame: received.append("handled"))
+    try:
+        with outdir.signals_deferred():
+            for _ in range(5):
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(0.01)  # room for the handler to run, if it were not held back
+            received.append("block finished")
+        time.sleep(0.05)
+        assert received[0] == "block finished" and "handled" in received
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        stop.set()
