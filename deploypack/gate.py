@@ -17,16 +17,18 @@ import os
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from packaging.version import InvalidVersion, Version
 
-from deploypack import index_client
 from deploypack.checks import ReleaseInfo
 from deploypack.checks.release import tag_version
 from deploypack.findings import Finding, Severity
 from deploypack.report import Report
 from deploypack.rules import rule
+
+if TYPE_CHECKING:  # imported by run_gate: urllib and http are slow to import and a plain build never asks
+    from deploypack import index_client
 
 VERSION_TAKEN = rule(
     "G001", "version-already-published", Severity.ERROR, "this version is already on the index",
@@ -275,6 +277,8 @@ def run_gate(
     epoch: str | None,
 ) -> GateResult:
     """Ask the index (unless offline) and return every gate verdict."""
+    from deploypack import index_client
+
     page = None
     index_url = None
     if not options.offline:
