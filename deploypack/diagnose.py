@@ -9,7 +9,7 @@ the README that the configuration names but that does not exist.
 from __future__ import annotations
 
 import re
-import tomllib
+from deploypack._toml import tomllib
 from pathlib import Path
 
 from deploypack.findings import Finding, Severity

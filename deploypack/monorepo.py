@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import tomllib
+from deploypack._toml import tomllib
 from packaging.utils import canonicalize_name
 
 from deploypack import options as options_module

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
-import tomllib
+from deploypack._toml import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any

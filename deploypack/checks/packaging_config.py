@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import tomllib
+from deploypack._toml import tomllib
 
 
 @dataclasses.dataclass

@@ -10,7 +10,7 @@ import posixpath
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-import tomllib
+from deploypack._toml import tomllib
 
 from deploypack.checks import CheckContext, check
 from deploypack.checks.layout import NOT_PACKAGES, NOT_SUBPACKAGES

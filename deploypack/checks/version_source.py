@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-import tomllib
+from deploypack._toml import tomllib
 
 from deploypack.checks import CheckContext
 from deploypack.checks.metadata_fields import locate

@@ -126,8 +126,9 @@ def test_pip_installer_builds_too(project, tmp_path: Path) -> None:
 
 
 def test_source_date_epoch_comes_from_the_last_commit(project, tmp_path: Path) -> None:
-    """Two builds of one commit give byte-identical sdists: the archive times are the commit's."""
-    tree = project("pep621-setuptools", git=True)
+    """Two builds of one commit give byte-identical archives with a backend that honours
+    SOURCE_DATE_EPOCH (hatchling): deploypack sets it from the commit when it is unset."""
+    tree = project("hatchling", git=True)
     first = run_cli(["build", str(tree), "--outdir", str(tmp_path / "a"), "--format", "json"]).json()
     second = run_cli(["build", str(tree), "--outdir", str(tmp_path / "b"), "--format", "json"]).json()
     sha = {a["kind"]: a["sha256"] for a in first["artifacts"]}
