@@ -126,11 +126,17 @@ def test_pip_installer_builds_too(project, tmp_path: Path) -> None:
 
 
 def test_source_date_epoch_comes_from_the_last_commit(project, tmp_path: Path) -> None:
-    """Two builds of one commit give byte-identical archives with a backend that honours
-    SOURCE_DATE_EPOCH (hatchling): deploypack sets it from the commit when it is unset."""
+    """Archive times are the last commit's (hatchling honours SOURCE_DATE_EPOCH, and without it
+    falls back to a fixed 2020 date), and two builds of one commit are byte-identical."""
+    import subprocess
+
     tree = project("hatchling", git=True)
+    commit_time = int(subprocess.run(["git", "-C", str(tree), "log", "-1", "--format=%ct"],
+                                     capture_output=True, text=True, check=True).stdout)
     first = run_cli(["build", str(tree), "--outdir", str(tmp_path / "a"), "--format", "json"]).json()
     second = run_cli(["build", str(tree), "--outdir", str(tmp_path / "b"), "--format", "json"]).json()
+    with tarfile.open(next((tmp_path / "a").glob("*.tar.gz"))) as archive:
+        assert {member.mtime for member in archive.getmembers()} == {commit_time}
     sha = {a["kind"]: a["sha256"] for a in first["artifacts"]}
     assert sha == {a["kind"]: a["sha256"] for a in second["artifacts"]}
 
