@@ -25,7 +25,7 @@ from pathlib import Path
 
 from deploypack import diagnose, envcache, faults
 from deploypack.buildlog import BuildLog
-from deploypack.distributions import CorruptArchive, Limits, read_distribution
+from deploypack.distributions import CorruptArchive, Distribution, Limits, read_distribution
 from deploypack.errors import BuildFailed, EnvironmentProblem, UsageError
 from deploypack.options import Options
 from deploypack.sources import ProjectSources, toml_key_line
@@ -42,6 +42,7 @@ class BuildResult:
     source_date_epoch: str | None
     installer: str
     timings: Mapping[str, float]
+    sdist_read: Distribution | None = None  # the sdist as read before unpacking it: the checks reuse it
 
 
 def check_project_dir(project_dir: Path) -> None:
@@ -206,7 +207,7 @@ class Builder:
 
             started = time.monotonic()
             self.progress("building wheel from sdist…")
-            unpacked = _unpack_sdist(sdist, Path(work), _limits(self.options))
+            unpacked, sdist_read = _unpack_sdist(sdist, Path(work), _limits(self.options))
             wheel_builder = self._project_builder(unpacked, env, runner)
             if env is not None and wheel_builder.build_system_requires != builder.build_system_requires:
                 # The sdist declares other build requirements than the tree: honour them in a fresh env.
@@ -221,6 +222,7 @@ class Builder:
             sdist=sdist, wheel=wheel, backend=builder._backend,  # noqa: SLF001 - build exposes no getter
             build_requires=tuple(sorted(builder.build_system_requires)),
             source_date_epoch=epoch, installer=installer if env is not None else "none", timings=timings,
+            sdist_read=sdist_read,
         )
 
     # -- steps -------------------------------------------------------------------------------
@@ -457,11 +459,11 @@ def _limits(options: Options) -> Limits:
                   max_compression_ratio=options.max_compression_ratio)
 
 
-def _refuse_unsafe_sdist(sdist: Path, limits: Limits) -> int:
+def _refuse_unsafe_sdist(sdist: Path, limits: Limits) -> Distribution:
     """Read the sdist the backend wrote before unpacking it: a member that would land outside
     the unpack directory, a device file, or an archive over the limits stops the build with
     that archive finding (the extraction filter below is the second line of defence).
-    Returns the unpacked size, the space unpacking needs."""
+    Returns the sdist as read (the checks reuse it: a large sdist takes seconds to read)."""
     from deploypack.checks.archive import MEMBER_ESCAPES, SPECIAL_MEMBER, limit_finding, member_findings
 
     try:
@@ -478,12 +480,13 @@ def _refuse_unsafe_sdist(sdist: Path, limits: Limits) -> int:
                 finding, message=f"{finding.message}; the wheel is not built from an sdist that cannot be "
                 "unpacked safely",
             ))
-    return sum(member.size for member in dist.files())
+    return dist
 
 
-def _unpack_sdist(sdist: Path, work: Path, limits: Limits) -> Path:
+def _unpack_sdist(sdist: Path, work: Path, limits: Limits) -> tuple[Path, Distribution]:
     """Unpack the sdist for the wheel build, refusing members that would land outside."""
-    needed = _refuse_unsafe_sdist(sdist, limits)
+    dist = _refuse_unsafe_sdist(sdist, limits)
+    needed = sum(member.size for member in dist.files())  # the space unpacking needs
     target = work / "sdist"
     target.mkdir()
     try:
@@ -501,4 +504,4 @@ def _unpack_sdist(sdist: Path, work: Path, limits: Limits) -> Path:
         raise BuildFailed(diagnose.BACKEND_FAILED.at(
             f"the sdist {sdist.name} does not hold exactly one top-level directory", artifact=sdist.name
         ))
-    return entries[0]
+    return entries[0], dist

@@ -69,11 +69,16 @@ def limits_of(options: Options) -> Limits:
     )
 
 
-def read_distributions(paths: list[Path], options: Options) -> tuple[list[Distribution], list[Finding]]:
-    """Parse each archive; an unreadable one becomes a finding, not a crash."""
+def read_distributions(paths: list[Path], options: Options, already_read: Sequence[Distribution | None] = (),
+                       ) -> tuple[list[Distribution], list[Finding]]:
+    """Parse each archive (unless `already_read` holds it); an unreadable one becomes a finding, not a crash."""
     parsed: list[Distribution] = []
     findings: list[Finding] = []
+    known = {dist.path: dist for dist in already_read if dist is not None}
     for path in paths:
+        if path in known:
+            parsed.append(known[path])
+            continue
         try:
             dist = read_distribution(path, limits_of(options))
         except CorruptArchive as error:
@@ -182,7 +187,7 @@ def run_build(options: Options, environ: Mapping[str, str], progress: Progress) 
 
         progress("checking…")
         checks_started = time.monotonic()
-        dists, findings = read_distributions([result.sdist, result.wheel], options)
+        dists, findings = read_distributions([result.sdist, result.wheel], options, [result.sdist_read])
         context = CheckContext(
             distributions=tuple(dists), options=options, sources=ProjectSources(options.project_dir),
             release=release_info(options.project_dir, environ, options.tag_patterns),
