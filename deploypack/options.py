@@ -247,7 +247,8 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "packages": parse_list,
 }
 # Keys that only make sense per run, not checked into a project's pyproject.toml.
-RUN_ONLY = {"outdir", "format", "report", "sarif", "clean", "offline"}
+# env-cache-hours is the machine's policy (docs/security.md), not the project's to choose.
+RUN_ONLY = {"outdir", "format", "report", "sarif", "clean", "offline", "env-cache-hours"}
 
 
 def _field_name(option: str) -> str:

@@ -63,3 +63,12 @@ def test_select_and_ignore_by_prefix(tmp_path: Path) -> None:
 def test_every_parser_has_an_options_field() -> None:
     fields = {field.name for field in options.Options.__dataclass_fields__.values()}
     assert {key.replace("-", "_") for key in options.PARSERS} <= fields
+
+
+def test_machine_policies_are_not_the_projects_to_set(tmp_path: Path) -> None:
+    write(tmp_path, '[tool.deploypack]\nenv-cache-hours = 100000\n')
+    with pytest.raises(ConfigurationError) as caught:
+        options.resolve(tmp_path, {}, {})
+    assert caught.value.line == 2
+    (tmp_path / "pyproject.toml").unlink()
+    assert options.resolve(tmp_path, {}, {"DEPLOYPACK_ENV_CACHE_HOURS": "0"}).env_cache_hours == 0
