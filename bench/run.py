@@ -281,7 +281,7 @@ def run_variant(project: str, variant: str, tree: Path, work: Path, rep: int,
     measured = measure(commands_for(variant, copy, out, floor_python))
     steps = measured.steps
     failed = [(index, step) for index, step in enumerate(steps) if step["returncode"]]
-    fatal = [step for index, step in failed if not findings_only(variant, index, int(step["returncode"]))]
+    fatal = [step for index, step in failed if not findings_only(variant, index, int(str(step["returncode"])))]
     detail = "; ".join(f"exit {step['returncode']}: {str(step['stderr']).strip()[-300:]}" for _, step in failed)
     if not fatal:
         keep = work / "dists" / project

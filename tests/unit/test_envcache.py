@@ -17,7 +17,8 @@ def test_key_depends_on_what_goes_into_the_environment(tmp_path: Path) -> None:
     assert cache.key("uv", ["wheel", "setuptools>=77"], {}) == base  # order does not matter
     assert cache.key("pip", ["setuptools>=77", "wheel"], {}) != base
     assert cache.key("uv", ["setuptools>=78", "wheel"], {}) != base
-    assert cache.key("uv", ["setuptools>=77", "wheel"], {"UV_INDEX_URL": "https://mirror.example.invalid/simple"}) != base
+    mirror = {"UV_INDEX_URL": "https://mirror.example.invalid/simple"}
+    assert cache.key("uv", ["setuptools>=77", "wheel"], mirror) != base
     assert cache.key("uv", ["setuptools>=77", "wheel"], {"HOME": "/elsewhere"}) == base
 
 
