@@ -85,7 +85,9 @@ class _Runner:
         # setsid() still inherits it, so it can be found and killed (see _kill_marked).
         self.token = secrets.token_hex(16)
 
-    def __call__(self, cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None) -> None:
+    def __call__(
+        self, cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
+    ) -> None:
         env = {**os.environ, **self.extra_env, **(extra_environ or {}), _TOKEN_VARIABLE: self.token}
         process = subprocess.Popen(
             list(cmd), cwd=cwd, env=env, stdin=subprocess.DEVNULL,
@@ -192,7 +194,11 @@ class Builder:
         runner = self.runner = _Runner(self.log, time.monotonic() + self.options.timeout, extra_env)
         timings: dict[str, float] = {}
         installer = self.options.resolved_installer()
-        with _build_logger(self.log), tempfile.TemporaryDirectory(prefix="deploypack-") as work, contextlib.ExitStack() as stack:
+        with (
+            _build_logger(self.log),
+            tempfile.TemporaryDirectory(prefix="deploypack-") as work,
+            contextlib.ExitStack() as stack,
+        ):
             started = time.monotonic()
             self.progress("building sdist…")
             builder = self._project_builder(project, None, runner)
@@ -328,7 +334,8 @@ class Builder:
         if missing:
             runner_log.section(f"installing requirements the backend asks for ({distribution})")
             self._install_requirements(env, missing)
-        timings[f"environment_{distribution}"] = timings.get(f"environment_{distribution}", 0) + time.monotonic() - started
+        key = f"environment_{distribution}"
+        timings[key] = timings.get(key, 0) + time.monotonic() - started
 
     def _require_installed(self, requirements: Iterable[str], distribution: str) -> None:
         """--no-isolation: what `python -m build --no-isolation` checks before building."""

@@ -71,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("project_dir", nargs="?", default=".", type=Path, metavar="PROJECT_DIR",
                        help="the project to build (default: the current directory)")
-    build.add_argument("--outdir", type=Path, metavar="DIR", help="where the distributions go (default: PROJECT_DIR/dist)")
+    build.add_argument("--outdir", type=Path, metavar="DIR",
+                       help="where the distributions go (default: PROJECT_DIR/dist)")
     _add_report_options(build)
     build.add_argument("--no-isolation", dest="isolation", action="store_false", default=None,
                        help="build in the current environment (build requirements must be installed)")
@@ -157,11 +158,9 @@ def _cmd_build(args: argparse.Namespace, environ: Mapping[str, str], stdout: Tex
 
 
 def emit_report(report: Any, options: Any, environ: Mapping[str, str], stdout: TextIO) -> None:
-    from deploypack.report import render_json
-    from deploypack.reporters import github, text
-
     from deploypack import actions_core
-    from deploypack.reporters import sarif
+    from deploypack.report import render_json
+    from deploypack.reporters import github, sarif, text
 
     if options.report is not None:
         _write_or_fail(options.report, render_json(report))

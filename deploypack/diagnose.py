@@ -9,9 +9,9 @@ the README that the configuration names but that does not exist.
 from __future__ import annotations
 
 import re
-from deploypack._toml import tomllib
 from pathlib import Path
 
+from deploypack._toml import tomllib
 from deploypack.findings import Finding, Severity
 from deploypack.rules import rule
 from deploypack.sources import ProjectSources, toml_key_line, toml_table_line
@@ -84,8 +84,14 @@ NO_BUILD_CONFIG = rule(
 
 _TOML_POSITION = re.compile(r"at line (\d+), column (\d+)")
 _FRAME = re.compile(r'^\s*File "(?P<path>[^"]+)", line (?P<line>\d+)')
-_EXCEPTION_LINE = re.compile(r"^(?:[\w.]+\.)?(?P<type>\w*(?:Error|Exception|Exit|Warning)|KeyboardInterrupt)\b:?\s?(?P<text>.*)$")
-_NO_SUCH_FILE = re.compile(r"No such file or directory: '([^']+)'|[Ff]ile (?:does not exist|not found): '?([^'\s]+)'?|does not exist: ([^\s,]+)")
+_EXCEPTION_LINE = re.compile(
+    r"^(?:[\w.]+\.)?(?P<type>\w*(?:Error|Exception|Exit|Warning)|KeyboardInterrupt)\b:?\s?(?P<text>.*)$"
+)
+_NO_SUCH_FILE = re.compile(
+    r"No such file or directory: '([^']+)'"
+    r"|[Ff]ile (?:does not exist|not found): '?([^'\s]+)'?"
+    r"|does not exist: ([^\s,]+)"
+)
 _PIP_NOT_FOUND = re.compile(
     r"(?:No matching distribution found for|Could not find a version that satisfies the requirement) (\S+)"
 )
@@ -145,10 +151,8 @@ def unreachable_index(log_text: str) -> tuple[str | None, str | None]:
     """The index the installer tried (credentials removed) and why it failed, from its output."""
     index = None
     for match in _INDEX_IN_LOG.finditer(log_text):
-        if match.group(1):
-            index = match.group(1).split(",")[0]
-        else:  # uv names the project page it fetched: the index is its parent
-            index = match.group(2).rstrip("/").rsplit("/", 1)[0]
+        # pip names the index; uv names the project page it fetched, whose parent is the index
+        index = match.group(1).split(",")[0] if match.group(1) else match.group(2).rstrip("/").rsplit("/", 1)[0]
     if index is not None:
         index = re.sub(r"(?<=://)[^/@]*@", "", index)  # never print a token from the URL
     reasons = _NETWORK_REASON.findall(log_text)
@@ -166,7 +170,9 @@ def requirement_finding(sources: ProjectSources, log_text: str, requirements: li
         return None
     spec = match.group(1)
     name = re.split(r"[<>=!~;\[ ]", spec, maxsplit=1)[0]
-    declared = next((r for r in requirements if re.split(r"[<>=!~;\[ ]", r, maxsplit=1)[0].lower() == name.lower()), spec)
+    declared = next(
+        (r for r in requirements if re.split(r"[<>=!~;\[ ]", r, maxsplit=1)[0].lower() == name.lower()), spec
+    )
     file, line = _config_line(sources, declared) if declared else (None, None)
     if file is None:
         file, line = _config_line(sources, name)
@@ -252,7 +258,8 @@ def failure_finding(
         relative = _relative_to_roots(missing, {unpacked_sdist: ""}, unpacked_sdist) or missing
         if (sources.project_dir / relative).exists() and not (unpacked_sdist / relative).exists():
             return MISSING_FROM_SDIST.at(
-                f"{relative!r} exists in the project but not in the sdist, and building the wheel from the sdist needs it",
+                f"{relative!r} exists in the project but not in the sdist, and building the wheel from "
+                "the sdist needs it",
                 file=relative,
             )
     if missing:

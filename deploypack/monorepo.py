@@ -19,10 +19,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from deploypack._toml import tomllib
 from packaging.utils import canonicalize_name
 
 from deploypack import options as options_module
+from deploypack._toml import tomllib
 from deploypack.errors import ConfigurationError, UsageError
 from deploypack.sources import toml_key_line
 

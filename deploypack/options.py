@@ -11,11 +11,11 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
-from deploypack._toml import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from deploypack._toml import tomllib
 from deploypack.errors import ConfigurationError, UsageError
 from deploypack.findings import Severity
 from deploypack.sources import toml_key_line
@@ -279,7 +279,9 @@ def read_project_table(project_dir: Path) -> tuple[dict[str, Any], str]:
     return table, text
 
 
-def _parse_layer(raw: Mapping[str, Any], describe: Callable[[str], tuple[str, str | None, int | None]]) -> dict[str, Any]:
+def _parse_layer(
+    raw: Mapping[str, Any], describe: Callable[[str], tuple[str, str | None, int | None]]
+) -> dict[str, Any]:
     """Parse one layer's raw values; `describe(key)` names where a bad value came from."""
     parsed: dict[str, Any] = {}
     for key, value in raw.items():

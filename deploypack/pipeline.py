@@ -16,20 +16,18 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from deploypack import faults, gate, prewarm
+from deploypack import faults, gate, prewarm, reproducible
 from deploypack import outdir as outdir_module
-from deploypack import reproducible
 from deploypack.artifacts import inputs_for_build, write_artifacts
-from deploypack.build import BuildResult, Builder
+from deploypack.build import Builder, BuildResult
 from deploypack.buildlog import BuildLog
 from deploypack.checks import CheckContext, ReleaseInfo, apply_selection, run_checks
 from deploypack.distributions import CorruptArchive, Distribution, Limits, read_distribution
 from deploypack.errors import BuildFailed, EnvironmentProblem
-from deploypack.findings import Finding
+from deploypack.findings import Finding, Severity
 from deploypack.options import Options
 from deploypack.report import Artifact, Report, verdict
 from deploypack.rules import rule
-from deploypack.findings import Severity
 from deploypack.sources import ProjectSources
 
 Progress = Callable[[str], None]

@@ -67,9 +67,9 @@ def all_rules() -> dict[str, Rule]:
     import deploypack.diagnose  # noqa: F401  (declares the build-failure rules)
     import deploypack.gate  # noqa: F401  (declares the release-gate rules)
     import deploypack.merge  # noqa: F401  (declares the monorepo merge rules)
+    import deploypack.pipeline  # noqa: F401  (declares the archive rules)
     import deploypack.reproducible  # noqa: F401  (declares the reproducibility rules)
     import deploypack.verify  # noqa: F401  (declares the verify rules)
-    import deploypack.pipeline  # noqa: F401  (declares the archive rules)
     from deploypack.checks import registered_checks
 
     registered_checks()  # imports every check module, declaring their rules

@@ -96,7 +96,8 @@ class ProjectSources:
         return None
 
     def find_key(self, keys: dict[str, Iterable[str]]) -> SourceLocation | None:
-        """The first declaration of a setting: `{"pyproject.toml": ["project.version"], "setup.cfg": ["metadata.version"], "setup.py": ["version"]}`."""
+        """The first declaration of a setting, e.g. `{"pyproject.toml": ["project.version"],
+        "setup.cfg": ["metadata.version"], "setup.py": ["version"]}`."""
         for name, candidates in keys.items():
             text = self._texts.get(name)
             if text is None:

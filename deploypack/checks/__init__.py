@@ -87,18 +87,20 @@ def registered_checks() -> tuple[Check, ...]:
 
 def _load_check_modules() -> None:
     # Importing declares the rules and registers the checks; the order is the report order.
-    from deploypack.checks import metadata  # noqa: F401
-    from deploypack.checks import archive  # noqa: F401
-    from deploypack.checks import readme  # noqa: F401
-    from deploypack.checks import classifiers  # noqa: F401
-    from deploypack.checks import license  # noqa: F401
-    from deploypack.checks import requirements  # noqa: F401
-    from deploypack.checks import consistency  # noqa: F401
-    from deploypack.checks import release  # noqa: F401
-    from deploypack.checks import layout  # noqa: F401
-    from deploypack.checks import wheel  # noqa: F401
-    from deploypack.checks import sdist  # noqa: F401
-    from deploypack.checks import hygiene  # noqa: F401
+    from deploypack.checks import (
+        archive,  # noqa: F401
+        classifiers,  # noqa: F401
+        consistency,  # noqa: F401
+        hygiene,  # noqa: F401
+        layout,  # noqa: F401
+        license,  # noqa: F401
+        metadata,  # noqa: F401
+        readme,  # noqa: F401
+        release,  # noqa: F401
+        requirements,  # noqa: F401
+        sdist,  # noqa: F401
+        wheel,  # noqa: F401
+    )
 
 
 class Selection(Protocol):

@@ -11,7 +11,6 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from deploypack._toml import tomllib
-
 from deploypack.checks import CheckContext, check
 from deploypack.checks.layout import NOT_PACKAGES, NOT_SUBPACKAGES
 from deploypack.checks.packaging_config import cfg_list, cfg_sections, matches_any, sdist_exclusions, toml_table

@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from deploypack._toml import tomllib
-
 from deploypack.checks import CheckContext
 from deploypack.checks.metadata_fields import locate
 from deploypack.sources import CONFIG_FILES, ProjectSources, SourceLocation, toml_key_line, toml_table_line

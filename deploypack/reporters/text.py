@@ -68,7 +68,7 @@ def render(report: Report, colour: bool = False) -> str:
             lines.append("  " + format_finding(finding, colour).replace("\n", "\n  "))
         lines.append("")
     counts = report.counts()
-    tally = ", ".join([plural(counts["error"], "error"), plural(counts["warning"], "warning"), plural(counts["note"], "note")])
+    tally = ", ".join(plural(counts[level], level) for level in ("error", "warning", "note"))
     if report.error:
         lines.append(f"error: {sanitise(report.error)}")
     verdict = "fit to publish" if report.ok else "NOT fit to publish"

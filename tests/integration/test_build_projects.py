@@ -143,9 +143,11 @@ def test_source_date_epoch_comes_from_the_last_commit(project, tmp_path: Path) -
 
 @pytest.mark.parametrize(("files", "line"), [
     ({"pyproject.toml": '[build-system]\nrequires = ["setuptools>=77"]\nbuild-backend = "setuptools.build_meta"\n'
-                        '[project]\nname = "x"\nversion = "1.0"\nlicense = "MIT"\nlicense-files = ["LICENSE.txt"]\n'}, 8),
+                        '[project]\nname = "x"\nversion = "1.0"\nlicense = "MIT"\n'
+                        'license-files = ["LICENSE.txt"]\n'}, 8),
     ({"pyproject.toml": '[build-system]\nrequires = ["poetry-core"]\nbuild-backend = "poetry.core.masonry.api"\n'
-                        '[tool.poetry]\nname = "x"\nversion = "1.0"\ndescription = "d"\nauthors = ["a <a@example.invalid>"]\n'
+                        '[tool.poetry]\nname = "x"\nversion = "1.0"\ndescription = "d"\n'
+                        'authors = ["a <a@example.invalid>"]\n'
                         'readme = "README.rst"\n'}, 9),
     ({"setup.cfg": "[metadata]\nname = x\nversion = 1.0\nlong_description = file: README.md, CHANGES.md\n",
       "setup.py": "from setuptools import setup\nsetup()\n", "README.md": "# x\n"}, 4),

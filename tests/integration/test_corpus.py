@@ -20,7 +20,8 @@ def test_corpus_project_builds_without_errors(name: str, corpus_trees: dict[str,
     tree = corpus_trees[name]
     run = run_cli(["build", str(tree), "--outdir", str(tmp_path / "dist"), "--format", "json"])
     report = run.json()
-    errors = [f"{f['code']} {f['file']}:{f['line']} {f['message']}" for f in report["findings"] if f["severity"] == "error"]
+    errors = [f"{f['code']} {f['file']}:{f['line']} {f['message']}"
+              for f in report["findings"] if f["severity"] == "error"]
     assert errors == [], errors
     assert run.exit_code == 0, run.stderr
     version = tree.name.rsplit("-", 1)[1]
