@@ -404,7 +404,7 @@ class Builder:
         if isinstance(cause, pyproject_hooks.BackendUnavailable):
             detail = (getattr(cause, "traceback", None) or "").strip().splitlines()
             return BuildFailed(diagnose.backend_unavailable_finding(
-                self.sources, cause.backend_name, detail[-1] if detail else ""
+                self.sources, cause.backend_name or "?", detail[-1] if detail else ""
             ))
         full = _disk_full_in_log(log_text[-20000:], self.log, self.options.outdir)
         if full is not None:

@@ -276,9 +276,10 @@ def failure_finding(
         what = exception or "an exception"
         return SETUP_PY_RAISED.at(f"{file} raised during the {stage} build: {what}", file=file, line=line)
     tail = _telling_tail(log_text)
+    config = sources.find_any_file()
     return BACKEND_FAILED.at(
         f"the build backend failed while building the {stage}" + (f": {exception}" if exception else ""),
-        file=sources.find_any_file().file if sources.find_any_file() else None,
+        file=config.file if config else None,
         hint="Tail of the build log:\n" + tail if tail else None,
     )
 

@@ -225,7 +225,6 @@ def run_build(options: Options, environ: Mapping[str, str], progress: Progress) 
             Artifact(path=display_path(options.outdir / d.filename), kind=d.kind, size=d.size, sha256=d.sha256)
             for d in dists
         ]
-        log_path: str | None
         if options.report is None:
             state.log.close()
             if state.log.write_error is not None:

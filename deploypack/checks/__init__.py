@@ -29,11 +29,16 @@ class ReleaseInfo:
 class CheckOptions(Protocol):
     """What checks may read of the options (thresholds and switches, never paths)."""
 
-    max_file_size: int
-    max_dist_size: int
-    tag_patterns: tuple[str, ...]
-    package_roots: tuple[str, ...]
-    releasing: bool | None
+    @property
+    def max_file_size(self) -> int: ...
+    @property
+    def max_dist_size(self) -> int: ...
+    @property
+    def tag_patterns(self) -> tuple[str, ...]: ...
+    @property
+    def package_roots(self) -> tuple[str, ...]: ...
+    @property
+    def releasing(self) -> bool | None: ...
 
 
 @dataclasses.dataclass(frozen=True)
