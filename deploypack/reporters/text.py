@@ -10,6 +10,8 @@ from deploypack.report import Report
 
 _COLOURS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.NOTE: "\033[36m"}
 _RESET = "\033[0m"
+# Report.extra_outputs keys naming the deployment files written beside the distributions.
+_DEPLOYMENT_FILES = ("subject-checksums", "manifest", "sbom", "provenance")
 _BOLD = "\033[1m"
 
 
@@ -58,6 +60,9 @@ def render(report: Report, colour: bool = False) -> str:
     name = f"{report.project_name or '?'} {report.project_version or ''}".strip()
     for artifact in report.artifacts:
         lines.append(f"{artifact.kind:5}  {artifact.path}  ({artifact.size:,} bytes, sha256 {artifact.sha256[:16]}…)")
+    written = [report.extra_outputs[key] for key in _DEPLOYMENT_FILES if report.extra_outputs.get(key)]
+    if written:
+        lines.append("also   " + "  ".join(sanitise(path) for path in written))
     if report.artifacts:
         lines.append("")
     findings = sorted(report.findings, key=lambda f: (f.artifact or "", f.sort_key()))

@@ -40,6 +40,7 @@ def sample_report() -> Report:
         timings={"sdist": 1.25, "wheel": 0.5, "total": 2.0},
         outdir="dist",
         log_path="dist/deploypack-build.log",
+        extra_outputs={"subject-checksums": "dist/SHA256SUMS", "manifest": "dist/manifest.json"},
     )
 
 
