@@ -85,3 +85,15 @@ def test_terminal_control_characters_are_neutralised() -> None:
     hostile = Finding("C002", Severity.ERROR, "bad \x1b[2J\x1b]0;title\x07 name", file="x")
     rendered = text.render(Report(**{**report.__dict__, "findings": [hostile]}), colour=False)
     assert "\x1b" not in rendered and "\x07" not in rendered
+
+
+def test_github_golden_annotations_outputs_and_summary() -> None:
+    from deploypack.reporters import github
+
+    report = sample_report()
+    annotations, _left_out = github.annotation_lines(report, "packages/demo")
+    environ = {"GITHUB_SERVER_URL": "https://github.example", "GITHUB_REPOSITORY": "org/demo", "GITHUB_SHA": "abc123"}
+    outputs = github.outputs(report, report_path="report.json")
+    rendered = "\n".join(annotations) + "\n--- outputs\n" + json.dumps(outputs, indent=1, sort_keys=True) + \
+        "\n--- summary\n" + github.summary(report, "packages/demo", environ, log_text="line one\n::error::x\n")
+    check_golden("report.github.txt", rendered)
