@@ -70,6 +70,17 @@ INPUTS: tuple[Input, ...] = (
     Input("index", "The package index the release goes to (simple API URL), for the gate. Credentials "
           "in it are masked in the log. Empty: the index pip is configured with.", "", "url",
           flag="--index-url", secret=True),
+    Input("offline", "With the gate: skip the index lookup, with a warning finding (`true`/`false`).", "false",
+          "bool", flag="--offline"),
+    Input("allowbackport", "With the gate: allow a version lower than the newest published one if it is the "
+          "newest of its major.minor series: `true`, `false`, or branch patterns (comma- or newline-separated, "
+          "e.g. `release/*`) where back-ports are allowed.", "false", "list",
+          option_variable="DEPLOYPACK_ALLOW_BACKPORT"),
+    Input("tagpatterns", "How release tags spell the version (comma- or newline-separated, each with "
+          "`{version}` once). Empty: the project's setting, else `v{version}` and `{version}`.", "", "list",
+          option_variable="DEPLOYPACK_TAG_PATTERNS"),
+    Input("reproducible", "Build a second time from a fresh copy of the tree and compare the archives bit "
+          "for bit (`true`/`false`).", "false", "bool", flag="--reproducible"),
 )
 BY_NAME = {spec.name: spec for spec in INPUTS}
 

@@ -212,3 +212,15 @@ def test_entrypoint_builds_a_project_in_a_subdirectory(tmp_path: Path, monkeypat
     assert values["report"] == DEFAULT_REPORT and (workspace / DEFAULT_REPORT).is_file()
     assert (workspace / "hello.sarif").is_file()
     assert "fit to publish" in (files / "summary").read_text().splitlines()[0]
+
+
+def test_gate_and_release_inputs_reach_their_options() -> None:
+    from deploypack.action_inputs import from_environment
+
+    invocation = from_environment({
+        "INPUT_PATH": ".", "INPUT_GATE": "yes", "INPUT_OFFLINE": "TRUE", "INPUT_REPRODUCIBLE": "1",
+        "INPUT_ALLOWBACKPORT": "release/*\nmaint/*", "INPUT_TAGPATTERNS": "release-{version}",
+    })
+    assert {"--gate", "--offline", "--reproducible"} <= set(invocation.argv)
+    assert invocation.environment["DEPLOYPACK_ALLOW_BACKPORT"] == "release/*,maint/*"
+    assert invocation.environment["DEPLOYPACK_TAG_PATTERNS"] == "release-{version}"
