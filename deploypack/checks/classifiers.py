@@ -20,7 +20,8 @@ UNKNOWN_CLASSIFIER = rule(
     "M005", "unknown-classifier", Severity.ERROR, "a classifier is not a known trove classifier",
     why="The index refuses an upload with a classifier that is not in the trove classifier list; "
     "the release then fails at the last step, in public.",
-    fix="Use the exact spelling from https://pypi.org/classifiers/ (a close match is suggested).",
+    fix="Use the exact spelling from the trove classifier list (`python -m trove_classifiers` prints it; "
+    "a close match is suggested).",
 )
 PRIVATE_CLASSIFIER = rule(
     "M016", "private-classifier", Severity.ERROR, "a `Private ::` classifier blocks the upload",
