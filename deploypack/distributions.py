@@ -25,6 +25,7 @@ from typing import IO, Literal, cast
 
 import pkginfo
 
+from deploypack import fasttar
 from deploypack.errors import DeploypackError, ExitCode
 
 Kind = Literal["sdist", "wheel"]
@@ -187,7 +188,8 @@ class _Budget:
 _RATIO_FLOOR = 1024 * 1024
 # Errors the decompressors and parsers raise on damaged input, beyond their own classes.
 _DAMAGED = (tarfile.TarError, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, zlib.error,
-            lzma.LZMAError, ValueError, NotImplementedError, RuntimeError, struct.error, OverflowError)
+            lzma.LZMAError, ValueError, NotImplementedError, RuntimeError, struct.error, OverflowError,
+            IndexError)  # zipfile's extra-field parser indexes past the end of a damaged field
 
 
 def _keep(path: str, size: int) -> bool:
@@ -220,6 +222,32 @@ def _tar_member_type(info: tarfile.TarInfo) -> MemberType:
 
 
 def _read_sdist(path: Path, limits: Limits) -> tuple[list[Member], dict[str, bytes], str | None]:
+    """The plain archive most sdists are, read fast; anything else read by tarfile."""
+    fast = _read_sdist_fast(path, limits)
+    return fast if fast is not None else _read_sdist_with_tarfile(path, limits)
+
+
+def _read_sdist_fast(path: Path, limits: Limits) -> tuple[list[Member], dict[str, bytes], None] | None:
+    budget = _Budget(limits, path.stat().st_size)
+    try:
+        with open(path, "rb") as handle:
+            raw = fasttar.read_plain_tar(_decompressed(handle), budget.spend, _keep, limits.max_members)
+    except (fasttar.Unusual, _LimitExceeded, *_DAMAGED):
+        return None  # tarfile reads it again and reports what is wrong
+    members: list[Member] = []
+    contents: dict[str, bytes] = {}
+    for item in raw:
+        relative = item.name.split("/", 1)[1] if "/" in item.name else ""
+        if item.data is not None:
+            contents[relative] = item.data
+        members.append(Member(
+            name=item.name, path=relative, type=item.type, size=item.size, mode=item.mode,  # type: ignore[arg-type]
+            sha256=item.sha256, link_target=item.linkname or None,
+        ))
+    return members, contents, None
+
+
+def _read_sdist_with_tarfile(path: Path, limits: Limits) -> tuple[list[Member], dict[str, bytes], str | None]:
     members: list[Member] = []
     contents: dict[str, bytes] = {}
     budget = _Budget(limits, path.stat().st_size)
@@ -294,6 +322,11 @@ class _Recorder:
 def _open_tar(handle: IO[bytes]) -> tuple[tarfile.TarFile, _Recorder]:
     """A streaming reader over our own decompressor: GzipFile checks the CRC and length at the
     end, which tarfile's stream does not (damaged data would read as valid)."""
+    recorder = _Recorder(_decompressed(handle))
+    return tarfile.open(fileobj=recorder, mode="r|"), recorder  # type: ignore[call-overload]
+
+
+def _decompressed(handle: IO[bytes]) -> IO[bytes]:
     magic = handle.read(6)
     handle.seek(0)
     stream: IO[bytes]
@@ -305,8 +338,7 @@ def _open_tar(handle: IO[bytes]) -> tuple[tarfile.TarFile, _Recorder]:
         stream = cast(IO[bytes], lzma.LZMAFile(handle))  # noqa: SIM115 - closed with the handle
     else:
         stream = handle
-    recorder = _Recorder(stream)
-    return tarfile.open(fileobj=recorder, mode="r|"), recorder  # type: ignore[call-overload]
+    return stream
 
 
 def _check_end(archive: tarfile.TarFile, recorder: _Recorder, budget: _Budget) -> None:

@@ -131,3 +131,14 @@ def test_a_name_that_does_not_escape_stays_inside_the_unpack_directory(name: str
     landed = posixpath.normpath(posixpath.join(root, name.replace("\\", "/")))
     if not escapes(name):
         assert landed == root or landed.startswith(root + "/"), (name, landed)
+
+
+def test_a_damaged_zip_extra_field_is_a_clean_error() -> None:
+    """A case hypothesis found: one zeroed byte makes zipfile index past a damaged extra field
+    (IndexError), which must still end as a clean 'corrupt archive', not a crash."""
+    with tempfile.TemporaryDirectory() as directory:
+        data = bytearray(_valid_archive("wheel", Path(directory)))
+        data[int(0.7421875 * len(data))] = 0
+        path = Path(directory) / FILENAMES[1]
+        path.write_bytes(bytes(data))
+        read_safely(path)
