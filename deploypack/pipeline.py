@@ -179,8 +179,9 @@ def run_build(options: Options, environ: Mapping[str, str], progress: Progress) 
                 problem.hint = f"{problem.hint} " if problem.hint else ""
                 problem.hint += f"The build log is kept at {kept}."
             raise
-        finally:
-            warm.wait()
+        # Only a build that got through waits for the imports: an interrupted or failed run
+        # must not block on them (the thread is a daemon and dies with the process).
+        warm.wait()
         state.timings.update(result.timings)
 
         progress("checking…")

@@ -44,8 +44,9 @@ class Prewarm:
         for name in LATER_MODULES:
             _import(name)
 
-    def wait(self) -> None:
-        self._thread.join()
+    def wait(self, timeout: float = 120.0) -> None:
+        # Bounded: the checks import what they need themselves if the thread is still at it.
+        self._thread.join(timeout)
 
 
 def _import(name: str) -> None:
