@@ -18,10 +18,10 @@ RUN if ! command -v git >/dev/null; then \
 
 # deploypack from this repository (not from the index), with uv for `--installer uv`. No pip cache
 # in the image; at run time the entrypoint puts the pip and uv caches under /github/home.
-COPY pyproject.toml README.md LICENSE /tmp/deploypack-src/
-COPY deploypack /tmp/deploypack-src/deploypack
-RUN python -m pip install --no-cache-dir "/tmp/deploypack-src[uv]" \
-    && rm -rf /tmp/deploypack-src /root/.cache
+COPY pyproject.toml README.md LICENSE /usr/src/deploypack/
+COPY deploypack /usr/src/deploypack/deploypack
+RUN python -m pip install --no-cache-dir "/usr/src/deploypack[uv]" \
+    && rm -rf /usr/src/deploypack
 
 COPY entrypoint.py /usr/local/lib/deploypack-action/entrypoint.py
 ENTRYPOINT ["python", "/usr/local/lib/deploypack-action/entrypoint.py"]

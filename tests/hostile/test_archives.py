@@ -48,12 +48,16 @@ def codes_for(findings: list[Finding], member: str | None = None) -> set[str]:
 
 Maker = Callable[[Path], Path]
 
+# An absolute member path that must never be written: in the file system's root, not in a test directory.
+ABSOLUTE_ESCAPE = "/deploypack-test-absolute-escape"
+
 HOSTILE: dict[str, tuple[Maker, str, str]] = {
     # case: (make the archive in a directory, the code expected, the member it names)
+
     "tar-dotdot-path": (lambda d: write_tar(d / SDIST, sdist_entries(Entry("pkg-1.0/../../escape", b"x"))),
                         "A003", "pkg-1.0/../../escape"),
-    "tar-absolute-path": (lambda d: write_tar(d / SDIST, sdist_entries(Entry("/tmp/deploypack-abs-escape", b"x"))),
-                          "A003", "/tmp/deploypack-abs-escape"),
+    "tar-absolute-path": (lambda d: write_tar(d / SDIST, sdist_entries(Entry(ABSOLUTE_ESCAPE, b"x"))),
+                          "A003", ABSOLUTE_ESCAPE),
     "tar-symlink-to-etc": (lambda d: write_tar(d / SDIST, sdist_entries(
         Entry("pkg-1.0/passwd", kind="symlink", target="/etc/passwd"))), "A003", "pkg-1.0/passwd"),
     "tar-symlink-climbing": (lambda d: write_tar(d / SDIST, sdist_entries(
@@ -105,7 +109,7 @@ def test_hostile_member_is_a_finding_and_nothing_is_extracted(case: str, tmp_pat
     assert member in named[0].message and archive.name in named[0].message
     assert "A001" not in codes_for(findings)  # readable: the hostile member is named, not "corrupt"
     assert snapshot(tmp_path) == before
-    assert not Path("/tmp/deploypack-abs-escape").exists()
+    assert not Path(ABSOLUTE_ESCAPE).exists()
     assert not (tmp_path.parent / "escape").exists() and not (tmp_path.parent / "escape.py").exists()
 
 
