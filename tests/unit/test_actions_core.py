@@ -118,7 +118,9 @@ def test_guarded_writer_output_is_inert_and_reads_the_same(chunks: list[str]) ->
     runner = Runner().feed(target.getvalue())
     assert runner.commands == []
     written = "".join(chunks)
-    assert target.getvalue().replace("\u2060", "").rstrip("\n") == written.rstrip("\n")
+    # The writer adds word joiners; the text itself may hold some too (hypothesis found one), so
+    # both sides drop them before comparing what was written.
+    assert target.getvalue().replace("\u2060", "").rstrip("\n") == written.replace("\u2060", "").rstrip("\n")
 
 
 def test_the_legacy_form_is_found_anywhere_in_a_line() -> None:
