@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
-from deploypack import diagnose, envcache, faults
+from deploypack import diagnose, envcache, faults, git
 from deploypack.buildlog import BuildLog
 from deploypack.distributions import CorruptArchive, Distribution, Limits, read_distribution
 from deploypack.errors import BuildFailed, EnvironmentProblem, UsageError
@@ -61,15 +61,8 @@ def source_date_epoch(project_dir: Path, environ: Mapping[str, str]) -> str | No
     """The caller's SOURCE_DATE_EPOCH, else the last commit's time, so archives are reproducible."""
     if environ.get("SOURCE_DATE_EPOCH", "").strip():
         return environ["SOURCE_DATE_EPOCH"].strip()
-    try:
-        result = subprocess.run(
-            ["git", "-C", str(project_dir), "log", "-1", "--format=%ct"],
-            capture_output=True, text=True, timeout=30, check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    value = result.stdout.strip()
-    return value if result.returncode == 0 and value.isdigit() else None
+    value = (git.output(project_dir, "log", "-1", "--format=%ct") or "").strip()
+    return value if value.isdigit() else None
 
 
 class _Runner:

@@ -212,15 +212,11 @@ def _repository_prefix(project_dir: Path, environ: Mapping[str, str]) -> str:
     git knows it, even when the repository is checked out below the workspace; without git,
     the workspace is taken as the repository's root.
     """
-    import subprocess
+    from deploypack import git
 
-    try:
-        shown = subprocess.run(["git", "-C", str(project_dir), "rev-parse", "--show-prefix"],
-                               capture_output=True, text=True, timeout=30, check=False)
-        if shown.returncode == 0:
-            return shown.stdout.strip().rstrip("/")
-    except (OSError, subprocess.TimeoutExpired):
-        pass
+    shown = git.output(project_dir, "rev-parse", "--show-prefix")
+    if shown is not None:
+        return shown.strip().rstrip("/")
     workspace = _workspace(environ)
     try:
         return project_dir.resolve().relative_to(workspace).as_posix()

@@ -14,13 +14,13 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import os
-import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from packaging.version import InvalidVersion, Version
 
+from deploypack import git
 from deploypack.checks import ReleaseInfo
 from deploypack.checks.release import tag_version
 from deploypack.findings import Finding, Severity
@@ -212,11 +212,11 @@ def evaluate(
 
 def tree_state(project_dir: Path, ignored: Iterable[Path] = ()) -> TreeState:
     """`git status` of the project's part of the tree, leaving out deploypack's own output."""
-    root = _git(project_dir, "rev-parse", "--show-toplevel")
+    root = git.output(project_dir, "rev-parse", "--show-toplevel", timeout=60)
     if root is None:
         return TreeState(is_git=False)
-    status = _git(project_dir, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".")
-    commit_time = _git(project_dir, "log", "-1", "--format=%ct")
+    status = git.output(project_dir, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".", timeout=60)
+    commit_time = git.output(project_dir, "log", "-1", "--format=%ct", timeout=60)
     skipped = [path.resolve() for path in ignored]
     changes = []
     entries = iter((status or "").split("\0"))
@@ -230,15 +230,6 @@ def tree_state(project_dir: Path, ignored: Iterable[Path] = ()) -> TreeState:
             continue
         changes.append(entry[3:])
     return TreeState(is_git=True, changes=tuple(sorted(changes)), commit_time=commit_time or None)
-
-
-def _git(project_dir: Path, *args: str) -> str | None:
-    try:
-        result = subprocess.run(["git", "-C", str(project_dir), *args], capture_output=True, text=True,
-                                timeout=60, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return result.stdout.strip("\n") if result.returncode == 0 else None
 
 
 def backport_allowed(setting: bool | Sequence[str], branches: Iterable[str]) -> bool:
@@ -257,8 +248,8 @@ def release_branches(project_dir: Path, environ: Mapping[str, str]) -> list[str]
         branches.append(ref.removeprefix("refs/heads/"))
     if environ.get("GITHUB_BASE_REF"):
         branches.append(environ["GITHUB_BASE_REF"])
-    listed = _git(project_dir, "for-each-ref", "--contains", "HEAD", "--format=%(refname)",
-                  "refs/heads", "refs/remotes") or ""
+    listed = git.output(project_dir, "for-each-ref", "--contains", "HEAD", "--format=%(refname)",
+                        "refs/heads", "refs/remotes", timeout=60) or ""
     for refname in listed.splitlines():
         if refname.startswith("refs/heads/"):
             branches.append(refname.removeprefix("refs/heads/"))

@@ -10,13 +10,12 @@ import contextlib
 import dataclasses
 import os
 import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from deploypack import faults, gate, prewarm, reproducible
+from deploypack import faults, gate, git, prewarm, reproducible
 from deploypack import outdir as outdir_module
 from deploypack.artifacts import inputs_for_build, write_artifacts
 from deploypack.build import Builder, BuildResult
@@ -89,39 +88,27 @@ def read_distributions(paths: list[Path], options: Options, already_read: Sequen
 
 def release_info(project_dir: Path, environ: Mapping[str, str], patterns: Sequence[str] = ()) -> ReleaseInfo:
     """The tag being released: GITHUB_REF when it is a tag, else the tag on HEAD, if any."""
-    commit = _git(project_dir, "rev-parse", "HEAD")
+    commit = git.output(project_dir, "rev-parse", "HEAD")
     ref = environ.get("GITHUB_REF", "")
     if ref.startswith("refs/tags/"):
         return ReleaseInfo(tag=ref.removeprefix("refs/tags/"), tag_source="GITHUB_REF", commit=commit)
-    tag = _git(project_dir, "describe", "--tags", "--exact-match", "HEAD")
+    tag = git.output(project_dir, "describe", "--tags", "--exact-match", "HEAD")
     if tag and patterns:
         # HEAD may carry several tags (`latest`, another package's release): prefer one a tag pattern reads
         from deploypack.checks.release import tag_version
 
-        listed = (_git(project_dir, "tag", "--points-at", "HEAD") or "").split()
+        listed = (git.output(project_dir, "tag", "--points-at", "HEAD") or "").split()
         tag = next((name for name in listed if tag_version(name, patterns) is not None), tag)
     return ReleaseInfo(tag=tag, tag_source="git describe" if tag else None, commit=commit)
 
 
 def git_tracked_files(project_dir: Path) -> tuple[str, ...] | None:
-    output = _git(project_dir, "ls-files", "-z", "--full-name", "--", ".", strip=False)
-    prefix = _git(project_dir, "rev-parse", "--show-prefix") or ""
+    output = git.output(project_dir, "ls-files", "-z", "--full-name", "--", ".")
+    prefix = git.output(project_dir, "rev-parse", "--show-prefix") or ""
     if output is None:
         return None
     files = [name for name in output.split("\0") if name]
     return tuple(name.removeprefix(prefix) for name in files if name.startswith(prefix))
-
-
-def _git(project_dir: Path, *args: str, strip: bool = True) -> str | None:
-    try:
-        result = subprocess.run(
-            ["git", "-C", str(project_dir), *args], capture_output=True, text=True, timeout=30, check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if result.returncode != 0:
-        return None
-    return result.stdout.strip() if strip else result.stdout
 
 
 def _keep_log(state: RunState, options: Options, destination: Path | None) -> str | None:

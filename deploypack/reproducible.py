@@ -11,7 +11,6 @@ import dataclasses
 import fnmatch
 import hashlib
 import shutil
-import subprocess
 import tarfile
 import tempfile
 import zipfile
@@ -19,6 +18,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO
 
+from deploypack import git
 from deploypack.buildlog import BuildLog
 from deploypack.errors import BuildFailed
 from deploypack.findings import Finding, Severity
@@ -240,14 +240,10 @@ def findings_for(first: Path, second: Path, epoch: str | None) -> list[Finding]:
 
 
 def _git_lines(directory: Path, *args: str) -> list[str] | None:
-    try:
-        result = subprocess.run(["git", "-C", str(directory), *args], capture_output=True, timeout=60, check=False)
-    except (OSError, subprocess.TimeoutExpired):
+    text = git.output(directory, *args, timeout=60)
+    if text is None:
         return None
-    if result.returncode != 0:
-        return None
-    separator = b"\0" if "-z" in args else b"\n"
-    return [part.decode("utf-8", "surrogateescape") for part in result.stdout.split(separator) if part]
+    return [part for part in text.split("\0" if "-z" in args else "\n") if part]
 
 
 def _excluded(relative: str, outdir_relative: str | None) -> bool:

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
+from deploypack import git
 from deploypack.artifacts.common import SourceInfo
-
-
-def _git(project_dir: Path, *args: str) -> str | None:
-    try:
-        result = subprocess.run(["git", "-C", str(project_dir), *args], capture_output=True, text=True,
-                                timeout=30, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return result.stdout.strip() if result.returncode == 0 else None
 
 
 def source_info(project_dir: Path, commit: str | None, tag: str | None, epoch: str | None) -> SourceInfo:
     """Dirty means tracked files differ from the commit: untracked files (build leftovers) do not count."""
     if commit is None:
         return SourceInfo(source_date_epoch=epoch, tag=tag)
-    status = _git(project_dir, "status", "--porcelain", "--untracked-files=no", "--", ".")
-    remote = _git(project_dir, "remote", "get-url", "origin")
+    status = git.output(project_dir, "status", "--porcelain", "--untracked-files=no", "--", ".")
+    remote = git.output(project_dir, "remote", "get-url", "origin")
     return SourceInfo(
         commit=commit, tag=tag, dirty=bool(status) if status is not None else None,
         source_date_epoch=epoch, repository=remote or None,
