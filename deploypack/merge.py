@@ -14,7 +14,6 @@ embedded by reference in each package's manifest; attest the merged SHA256SUMS i
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import shutil
 from collections import defaultdict
@@ -33,6 +32,7 @@ from packaging.version import Version
 
 from deploypack import outdir as outdir_module
 from deploypack.artifacts import sums
+from deploypack.distributions import file_sha256
 from deploypack.errors import EnvironmentProblem, UsageError
 from deploypack.findings import Finding, Severity
 from deploypack.rules import rule
@@ -99,14 +99,6 @@ class MergeResult:
     outdir: Path | None  # None when nothing was written (errors)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1024 * 1024), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def parse_dist_name(filename: str) -> tuple[NormalizedName, Version, str] | None:
     """(name, version, kind) from a distribution's file name, or None for any other file."""
     try:
@@ -132,7 +124,7 @@ def read_job(directory: Path, shown: str) -> JobOutput:
         if parsed is None or not path.is_file() or path.is_symlink():
             continue
         name, version, kind = parsed
-        dists.append(DistFile(path, shown, name, version, kind, path.stat().st_size, _sha256(path)))
+        dists.append(DistFile(path, shown, name, version, kind, path.stat().st_size, file_sha256(path)))
     if not dists:
         findings.append(NO_DISTRIBUTIONS.at(f"{shown}: no sdist or wheel in this directory"))
     findings += _check_sums(directory, shown, dists)
