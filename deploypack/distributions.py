@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bz2
 import collections
+import contextlib
 import dataclasses
 import gzip
 import hashlib
@@ -25,8 +26,9 @@ from typing import IO, Literal, cast
 
 import pkginfo
 
-from deploypack import fasttar
+from deploypack import fasttar, fastzip
 from deploypack.errors import DeploypackError, ExitCode
+from deploypack.readahead import readahead
 
 Kind = Literal["sdist", "wheel"]
 MemberType = Literal["file", "dir", "symlink", "hardlink", "other"]
@@ -230,8 +232,8 @@ def _read_sdist(path: Path, limits: Limits) -> tuple[list[Member], dict[str, byt
 def _read_sdist_fast(path: Path, limits: Limits) -> tuple[list[Member], dict[str, bytes], None] | None:
     budget = _Budget(limits, path.stat().st_size)
     try:
-        with open(path, "rb") as handle:
-            raw = fasttar.read_plain_tar(_decompressed(handle), budget.spend, _keep, limits.max_members)
+        with open(path, "rb") as handle, contextlib.closing(readahead(_decompressed_chunks(handle))) as chunks:
+            raw = fasttar.read_plain_tar(chunks, budget.spend, _keep, limits.max_members)
     except (fasttar.Unusual, _LimitExceeded, *_DAMAGED):
         return None  # tarfile reads it again and reports what is wrong
     members: list[Member] = []
@@ -326,6 +328,15 @@ def _open_tar(handle: IO[bytes]) -> tuple[tarfile.TarFile, _Recorder]:
     return tarfile.open(fileobj=recorder, mode="r|"), recorder  # type: ignore[call-overload]
 
 
+def _decompressed_chunks(handle: IO[bytes]) -> Iterator[bytes]:
+    """The tar stream in large chunks; gzip (nearly every sdist) inflated by zlib directly."""
+    magic = handle.read(2)
+    handle.seek(0)
+    if magic == b"\x1f\x8b":
+        return fasttar.gzip_chunks(handle)
+    return fasttar.stream_chunks(_decompressed(handle))
+
+
 def _decompressed(handle: IO[bytes]) -> IO[bytes]:
     magic = handle.read(6)
     handle.seek(0)
@@ -366,14 +377,14 @@ def _zip_member_type(info: zipfile.ZipInfo, mode: int) -> MemberType:
     return "file"
 
 
-def _read_wheel(path: Path, limits: Limits) -> tuple[list[Member], dict[str, bytes], str | None]:
+def _read_wheel(path: Path, limits: Limits, fast: bool = True) -> tuple[list[Member], dict[str, bytes], str | None]:
     members: list[Member] = []
     contents: dict[str, bytes] = {}
     archive_size = path.stat().st_size
     budget = _Budget(limits, archive_size)
     exceeded: str | None = None
     try:
-        with zipfile.ZipFile(path) as archive:
+        with open(path, "rb") as handle, zipfile.ZipFile(handle) as archive, fastzip.mapped(handle) as view:
             infos = archive.infolist()
             if len(infos) > limits.max_members:
                 exceeded = f"more than {limits.max_members} members (max-members)"
@@ -391,18 +402,29 @@ def _read_wheel(path: Path, limits: Limits) -> tuple[list[Member], dict[str, byt
                     f"it declares a compression ratio of {ratio:.0f}:1, above the "
                     f"{limits.max_compression_ratio:g}:1 limit (max-compression-ratio)"
                 )
+            if not fast:
+                view = None
+            ends = fastzip.member_ends(infos, len(view)) if view is not None else {}
             for info in infos:
                 mode = (info.external_attr >> 16) & 0xFFFF
                 member_type = _zip_member_type(info, mode)
                 digest = None
                 link_target = None
-                if member_type in ("symlink", "file"):
+                keep = _keep(info.filename, info.file_size)
+                quick = (fastzip.read_member(view, info, ends[info.header_offset], keep)
+                         if view is not None and member_type == "file" else None)
+                if quick is not None:
+                    digest, kept, inflated = quick
+                    budget.spend(inflated)
+                    if kept is not None:
+                        contents[info.filename] = kept
+                elif member_type in ("symlink", "file"):
                     # zipfile stops inflating at the declared size and checks the CRC, so a
                     # member cannot inflate beyond what the budget already accounted for.
                     with archive.open(info) as stream:
                         if member_type == "symlink":
                             link_target = printable_name(stream.read(4096).decode("utf-8", "surrogateescape"))
-                        elif _keep(info.filename, info.file_size):
+                        elif keep:
                             data = stream.read(_KEEP_LIMIT + 1)
                             budget.spend(len(data))
                             contents[info.filename] = data

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO, NamedTuple
 
 BLOCK = 512
@@ -59,8 +60,10 @@ def _number(field: bytes) -> int:
 
 
 def _checksum_ok(block: bytes) -> bool:
-    stored = _number(block[148:156])
-    unsigned = 256 + sum(block[:148]) + sum(block[156:])
+    stored_field = block[148:156]
+    stored = _number(stored_field)
+    # The checksum field itself counts as eight spaces.
+    unsigned = sum(block) - sum(stored_field) + 256
     if stored == unsigned:
         return True
     signed = 256 + sum((b - 256 if b > 127 else b) for b in block[:148] + block[156:])
@@ -86,57 +89,96 @@ def _pax_records(data: bytes) -> dict[str, str]:
     return records
 
 
-class _Reader:
-    def __init__(self, stream: IO[bytes], spend: Callable[[int], None]) -> None:
-        self.stream = stream
-        self.spend = spend
+class _Window:
+    """The decompressed stream through a sliding buffer: headers are sliced out of large
+    chunks instead of read 512 bytes at a time through the decompressor's file object."""
+
+    def __init__(self, chunks: Iterator[bytes], spend: Callable[[int], None]) -> None:
+        self._chunks = chunks
+        self._spend = spend
+        self.buffer = b""
+        self.position = 0
+
+    def available(self, size: int) -> bool:
+        """Whether `size` more bytes exist (pulling chunks as needed); False at the end."""
+        have = len(self.buffer) - self.position
+        if have >= size:
+            return True
+        parts = [self.buffer[self.position:]]
+        while have < size:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                break
+            self._spend(len(chunk))
+            parts.append(chunk)
+            have += len(chunk)
+        self.buffer = b"".join(parts)
+        self.position = 0
+        return have >= size
 
     def exact(self, size: int) -> bytes:
-        data = self.stream.read(size)
-        if len(data) != size:
+        if not self.available(size):
             raise Unusual("truncated")
-        return data
+        start = self.position
+        self.position += size
+        return self.buffer[start:self.position]
 
     def data(self, size: int, keep: bool) -> tuple[bytes, bytes | None]:
-        """A member's content (hashed, kept if asked) and its padding."""
+        """A member's content (hashed, kept if asked), and its padding skipped."""
         digest = hashlib.sha256()
         kept: list[bytes] | None = [] if keep else None
         left = size
         while left:
-            chunk = self.exact(min(left, _CHUNK))
-            self.spend(len(chunk))
-            digest.update(chunk)
+            if not self.available(1):
+                raise Unusual("truncated")
+            take = min(left, len(self.buffer) - self.position)
+            piece = memoryview(self.buffer)[self.position:self.position + take]
+            digest.update(piece)
             if kept is not None:
-                kept.append(chunk)
-            left -= len(chunk)
+                kept.append(bytes(piece))
+            self.position += take
+            left -= take
         self.exact(-size % BLOCK)
         return digest.digest(), (b"".join(kept) if kept is not None else None)
 
+    def rest_is_zeros(self) -> bool:
+        """After the end marker only zero padding may follow (else a header was damaged)."""
+        rest = self.buffer[self.position:]
+        while True:
+            if rest.count(0) != len(rest):
+                return False
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return True
+            self._spend(len(chunk))
+            rest = chunk
+
 
 def read_plain_tar(
-    stream: IO[bytes],
+    chunks: Iterable[bytes],
     spend: Callable[[int], None],
     keep: Callable[[str, int], bool],
     max_members: int,
 ) -> list[RawMember]:
-    """Every member of a plain tar stream, or Unusual. `spend` may raise to stop at a limit
-    (the caller then falls back too); `keep(name, size)` says which contents to return."""
-    reader = _Reader(stream, spend)
+    """Every member of a plain tar stream (given as decompressed chunks), or Unusual. `spend`
+    is told each chunk's size and may raise to stop at a limit (the caller then falls back
+    too); `keep(name, size)` says which contents to return."""
+    window = _Window(iter(chunks), spend)
     members: list[RawMember] = []
     pax: dict[str, str] = {}
     while True:
-        block = stream.read(BLOCK)
-        if not block:
+        if not window.available(BLOCK):
+            if window.position != len(window.buffer):
+                raise Unusual("truncated header")
             if not members or pax:
                 raise Unusual("no member, or a pax header without its member")
             return members
-        if len(block) != BLOCK:
-            raise Unusual("truncated header")
+        block = window.exact(BLOCK)
         if block.count(0) == BLOCK:
             if not members or pax:
                 raise Unusual("an empty archive")
-            reader.spend(BLOCK)  # counted as tarfile's reader counts it: from the end marker on
-            _zeros_to_the_end(reader)
+            if not window.rest_is_zeros():
+                raise Unusual("data after the end-of-archive marker")
             return members
         if not _checksum_ok(block):
             raise Unusual("bad checksum")
@@ -145,7 +187,7 @@ def read_plain_tar(
         if kind == b"x":
             if pax:
                 raise Unusual("two pax headers for one member")
-            pax = _pax_records(reader.exact(size + (-size % BLOCK))[:size]) or {"": ""}
+            pax = _pax_records(window.exact(size + (-size % BLOCK))[:size]) or {"": ""}
             continue
         if kind not in _TYPES:
             raise Unusual(f"member type {kind!r}")
@@ -175,13 +217,28 @@ def read_plain_tar(
         digest = data = None
         if kind in _REGULAR:
             relative = name.split("/", 1)[1] if "/" in name else ""
-            digest, data = reader.data(size, keep(relative, size))
+            digest, data = window.data(size, keep(relative, size))
         members.append(RawMember(name, _TYPES[kind], size, _number(block[100:108]), linkname, digest, data))
 
 
-def _zeros_to_the_end(reader: _Reader) -> None:
-    """After the end marker only zero padding may follow (else a header was damaged)."""
-    while chunk := reader.stream.read(_CHUNK):
-        reader.spend(len(chunk))
-        if chunk.count(0) != len(chunk):
-            raise Unusual("data after the end-of-archive marker")
+def gzip_chunks(handle: IO[bytes]) -> Iterator[bytes]:
+    """The decompressed content of a single-member gzip file, in chunks of at most _CHUNK bytes.
+    zlib checks the trailer's CRC and length; a second member, trailing bytes or a truncated
+    stream are Unusual (tarfile's reader, over GzipFile, then decides)."""
+    inflater = zlib.decompressobj(wbits=31)
+    while compressed := handle.read(_CHUNK // 4):
+        while compressed:
+            out = inflater.decompress(compressed, _CHUNK)
+            compressed = inflater.unconsumed_tail
+            if out:
+                yield out
+            if inflater.eof:
+                if inflater.unused_data or compressed or handle.read(1):
+                    raise Unusual("data after the gzip stream")
+                return
+    raise Unusual("a truncated gzip stream")
+
+
+def stream_chunks(stream: IO[bytes]) -> Iterator[bytes]:
+    while chunk := stream.read(_CHUNK):
+        yield chunk

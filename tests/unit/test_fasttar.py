@@ -130,4 +130,4 @@ def test_any_member_list_reads_the_same_both_ways(entries: list, fmt: int, tmp_p
 def test_reader_stops_cleanly_on_random_bytes() -> None:
     for data in (b"", b"\0" * 1024, b"x" * 512, bytes(range(256)) * 4):
         with pytest.raises(fasttar.Unusual):
-            fasttar.read_plain_tar(io.BytesIO(data), lambda n: None, lambda name, size: False, 10)
+            fasttar.read_plain_tar([data], lambda n: None, lambda name, size: False, 10)
