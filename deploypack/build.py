@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
-from deploypack import diagnose, envcache, faults, git
+from deploypack import diagnose, envcache, faults, git, hookserver
 from deploypack.buildlog import BuildLog
 from deploypack.distributions import CorruptArchive, Distribution, Limits, read_distribution
 from deploypack.errors import BuildFailed, EnvironmentProblem, UsageError
@@ -69,7 +69,7 @@ class _Runner:
     """Runs backend hooks with output captured to the build log, a deadline, and the whole
     process tree killed on timeout or interruption."""
 
-    def __init__(self, log: BuildLog, deadline: float, extra_env: Mapping[str, str]) -> None:
+    def __init__(self, log: BuildLog, deadline: float, extra_env: Mapping[str, str], hook_server: bool = True) -> None:
         self.log = log
         self.deadline = deadline
         self.extra_env = dict(extra_env)
@@ -77,11 +77,19 @@ class _Runner:
         # Marks every process the hooks start: a daemon that left the process group with
         # setsid() still inherits it, so it can be found and killed (see _kill_marked).
         self.token = secrets.token_hex(16)
+        self.use_hook_server = hook_server
+        self._server: hookserver.HookServer | None = None
 
     def __call__(
         self, cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
     ) -> None:
         env = {**os.environ, **self.extra_env, **(extra_environ or {}), _TOKEN_VARIABLE: self.token}
+        if self.use_hook_server and hookserver.preloadable(cmd, env):
+            returncode = self._run_on_server(cmd, cwd or os.getcwd(), env)
+            if returncode is not None:
+                if returncode:
+                    raise subprocess.CalledProcessError(returncode, list(cmd))
+                return
         process = subprocess.Popen(
             list(cmd), cwd=cwd, env=env, stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
@@ -97,7 +105,7 @@ class _Runner:
             # Whatever the hook leaves behind (its process group, daemons that left it) dies
             # with it: a build's processes must not outlive it nor hold its output pipe open.
             _kill_tree(process)
-            _kill_marked(self.token)
+            _kill_marked(self.token, spare=self._server.process.pid if self._server is not None else None)
             pump.join(timeout=5)
             if pump.is_alive():
                 # A survivor still holds the pipe (no /proc, or it scrubbed its environment):
@@ -108,6 +116,49 @@ class _Runner:
                 process.stdout.close()
         if process.returncode:
             raise subprocess.CalledProcessError(process.returncode, list(cmd))
+
+    def _run_on_server(self, cmd: Sequence[str], cwd: str, env: Mapping[str, str]) -> int | None:
+        """The hook's return code, run by the hook server; None: run it the usual way."""
+        server = self._server
+        if server is None or not server.serves(cmd[0], env):
+            self.close()
+            with contextlib.suppress(hookserver.ServerUnavailable):
+                self._server = hookserver.HookServer(cmd[0], cmd[1], cwd, env, self.log.pump)
+            # This first hook runs the usual way while the server imports the backend beside it.
+            return None
+        server_died = False
+        try:
+            returncode, copier = server.run(cmd, cwd, self.deadline)
+        except hookserver.ServerUnavailable as error:
+            self.log.text(f"deploypack: the hook server stopped ({error}); hooks run as new processes again")
+            self._server = None
+            return None
+        except hookserver.ServerDied as died:
+            # Its outcome unknown, the hook counts as failed (a hook that kills its parent...).
+            (copier,) = died.args
+            returncode, server_died = -signal.SIGKILL, True
+            self.log.text("deploypack: the hook server ended while the hook ran; the hook is stopped and "
+                          "counted as failed (DEPLOYPACK_HOOK_SERVER=false runs hooks as new processes)")
+        try:
+            if returncode is None:
+                self.timed_out = True
+                returncode = -signal.SIGKILL
+        finally:
+            server.kill_child()
+            _kill_marked(self.token, spare=server.process.pid)
+            copier.join(timeout=5)
+            if copier.is_alive():
+                self.log.text("deploypack: a process started by the build still holds its output open; "
+                              "its further output is not captured")
+            if self.timed_out or server_died:
+                self.close()
+        return returncode
+
+    def close(self) -> None:
+        """Stop the hook server, if one runs (at the end of the build, whatever its outcome)."""
+        if self._server is not None:
+            self._server.close()
+            self._server = None
 
 
 def _kill_group(pid: int) -> None:
@@ -124,13 +175,14 @@ def _kill_tree(process: subprocess.Popen[bytes]) -> None:
 _TOKEN_VARIABLE = "DEPLOYPACK_BUILD_TOKEN"
 
 
-def _kill_marked(token: str) -> None:
-    """Kill every process whose environment carries the build's token (Linux: /proc). A
-    double-forked daemon escapes the process group, but not its inherited environment; one
-    that also rewrites its environment is beyond this (docs/security.md)."""
+def _kill_marked(token: str, spare: int | None = None) -> None:
+    """Kill every process whose environment carries the build's token (Linux: /proc), but the
+    hook server (`spare`), which carries it too. A double-forked daemon escapes the process
+    group, but not its inherited environment; one that also rewrites its environment is
+    beyond this (docs/security.md)."""
     marker = f"{_TOKEN_VARIABLE}={token}".encode() + b"\0"
     for _ in range(3):  # a daemon may fork again while being killed
-        found = [pid for pid in _pids() if pid != os.getpid() and marker in _environment_of(pid)]
+        found = [pid for pid in _pids() if pid not in (os.getpid(), spare) and marker in _environment_of(pid)]
         if not found:
             return
         for pid in found:
@@ -184,7 +236,8 @@ class Builder:
         self._preflight()
         epoch = source_date_epoch(project, self.environ)
         extra_env = {"SOURCE_DATE_EPOCH": epoch} if epoch else {}
-        runner = self.runner = _Runner(self.log, time.monotonic() + self.options.timeout, extra_env)
+        runner = self.runner = _Runner(self.log, time.monotonic() + self.options.timeout, extra_env,
+                                       hook_server=self.options.hook_server)
         timings: dict[str, float] = {}
         installer = self.options.resolved_installer()
         with (
@@ -192,31 +245,34 @@ class Builder:
             tempfile.TemporaryDirectory(prefix="deploypack-") as work,
             contextlib.ExitStack() as stack,
         ):
-            started = time.monotonic()
-            self.progress("building sdist…")
-            builder = self._project_builder(project, None, runner)
-            env = None
-            if self.options.isolation:
-                env = self._isolated_env(stack, installer, builder.build_system_requires, runner)
-                builder = self._project_builder(project, env, runner)
-                timings["environment_sdist"] = time.monotonic() - started
-            self._install(builder, env, "sdist", timings, unpacked=None, base=False)
-            sdist = self._run_hook(builder, "sdist", staging, unpacked=None)
-            timings["sdist"] = time.monotonic() - started
+            try:
+                started = time.monotonic()
+                self.progress("building sdist…")
+                builder = self._project_builder(project, None, runner)
+                env = None
+                if self.options.isolation:
+                    env = self._isolated_env(stack, installer, builder.build_system_requires, runner)
+                    builder = self._project_builder(project, env, runner)
+                    timings["environment_sdist"] = time.monotonic() - started
+                self._install(builder, env, "sdist", timings, unpacked=None, base=False)
+                sdist = self._run_hook(builder, "sdist", staging, unpacked=None)
+                timings["sdist"] = time.monotonic() - started
 
-            started = time.monotonic()
-            self.progress("building wheel from sdist…")
-            unpacked, sdist_read = _unpack_sdist(sdist, Path(work), _limits(self.options))
-            wheel_builder = self._project_builder(unpacked, env, runner)
-            if env is not None and wheel_builder.build_system_requires != builder.build_system_requires:
-                # The sdist declares other build requirements than the tree: honour them in a fresh env.
-                env = self._isolated_env(stack, installer, wheel_builder.build_system_requires, runner)
+                started = time.monotonic()
+                self.progress("building wheel from sdist…")
+                unpacked, sdist_read = _unpack_sdist(sdist, Path(work), _limits(self.options))
                 wheel_builder = self._project_builder(unpacked, env, runner)
-                self._install(wheel_builder, env, "wheel", timings, unpacked=unpacked, base=False)
-            else:
-                self._install(wheel_builder, env, "wheel", timings, unpacked=unpacked, base=False)
-            wheel = self._run_hook(wheel_builder, "wheel", staging, unpacked=unpacked)
-            timings["wheel"] = time.monotonic() - started
+                if env is not None and wheel_builder.build_system_requires != builder.build_system_requires:
+                    # The sdist declares other build requirements than the tree: honour them in a fresh env.
+                    env = self._isolated_env(stack, installer, wheel_builder.build_system_requires, runner)
+                    wheel_builder = self._project_builder(unpacked, env, runner)
+                    self._install(wheel_builder, env, "wheel", timings, unpacked=unpacked, base=False)
+                else:
+                    self._install(wheel_builder, env, "wheel", timings, unpacked=unpacked, base=False)
+                wheel = self._run_hook(wheel_builder, "wheel", staging, unpacked=unpacked)
+                timings["wheel"] = time.monotonic() - started
+            finally:
+                runner.close()  # before the environments are removed
         return BuildResult(
             sdist=sdist, wheel=wheel, backend=builder._backend,  # noqa: SLF001 - build exposes no getter
             build_requires=tuple(sorted(builder.build_system_requires)),

@@ -59,9 +59,8 @@ def _release(environ: Mapping[str, str]) -> ReleaseInfo:
 def run_check(options: Options, paths: list[Path], write_outdir: bool, environ: Mapping[str, str],
               progress: Callable[[str], None]) -> Report:
     from deploypack import outdir as outdir_module
-    from deploypack.artifacts import ArtifactInputs, BuildInfo, SourceInfo
     from deploypack.checks import CheckContext, apply_selection, run_checks
-    from deploypack.pipeline import display_path, read_distributions
+    from deploypack.reading import display_path, read_distributions
     from deploypack.report import Artifact, Report, verdict
 
     started, wall_started = time.monotonic(), time.time()
@@ -87,6 +86,8 @@ def run_check(options: Options, paths: list[Path], write_outdir: bool, environ: 
     ]
     outputs: dict[str, str] = {}
     if write_outdir:
+        from deploypack.artifacts import ArtifactInputs, BuildInfo, SourceInfo
+
         inputs = ArtifactInputs(
             distributions=dists, findings=findings,
             source=SourceInfo(commit=release.commit, tag=release.tag,
@@ -133,7 +134,7 @@ def _cmd_check(args: argparse.Namespace, environ: Mapping[str, str], stdout: Tex
 def _cmd_verify(args: argparse.Namespace, environ: Mapping[str, str], stdout: TextIO, stderr: TextIO) -> int:
     from deploypack import options as options_module
     from deploypack.cli import command_line_values, emit_report
-    from deploypack.pipeline import display_path
+    from deploypack.reading import display_path
     from deploypack.verify import verify_directory
 
     options = options_module.resolve(Path(os.curdir), command_line_values(args), environ)

@@ -43,6 +43,7 @@ class Options:
     reproducible: bool = False
     timeout: float = 3600.0
     env_cache_hours: float = 24.0  # reuse build environments this long (deploypack/envcache.py); 0: never
+    hook_server: bool = True  # run hooks as forks of a process that imported the backend (deploypack/hookserver)
     max_file_size: int = 10 * MEGABYTE
     max_dist_size: int = 100 * MEGABYTE
     max_members: int = 200_000
@@ -230,6 +231,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "reproducible": parse_bool,
     "timeout": parse_positive_float,
     "env-cache-hours": parse_hours,
+    "hook-server": parse_bool,
     "max-file-size": parse_size,
     "max-dist-size": parse_size,
     "max-members": int,

@@ -67,7 +67,7 @@ def all_rules() -> dict[str, Rule]:
     import deploypack.diagnose  # noqa: F401  (declares the build-failure rules)
     import deploypack.gate  # noqa: F401  (declares the release-gate rules)
     import deploypack.merge  # noqa: F401  (declares the monorepo merge rules)
-    import deploypack.pipeline  # noqa: F401  (declares the archive rules)
+    import deploypack.reading  # noqa: F401  (declares the archive rules)
     import deploypack.reproducible  # noqa: F401  (declares the reproducibility rules)
     import deploypack.verify  # noqa: F401  (declares the verify rules)
     from deploypack.checks import registered_checks

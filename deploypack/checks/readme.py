@@ -77,16 +77,20 @@ def content_type_problem(value: str) -> str | None:
 
 def render_problems(description: str, content_type: str) -> list[tuple[int | None, str]] | None:
     """None when it renders (or cannot be judged here); else (line in the description, message) pairs."""
-    from readme_renderer import markdown, rst, txt
-
     kind, params = parse_content_type(content_type)
     if kind == "text/markdown":
+        from readme_renderer import markdown
+
         if not markdown.variants:  # readme_renderer[md] missing: no judgement rather than a false alarm
             return None
         rendered = markdown.render(description, variant=params.get("variant", "GFM"))
         return None if rendered is not None or not description.strip() else [(None, "the Markdown renders empty")]
     if kind == "text/plain":
+        from readme_renderer import txt
+
         return None if txt.render(description) is not None else [(None, "the text renders empty")]
+    from readme_renderer import rst  # docutils: imported only for reStructuredText
+
     stream = io.StringIO()
     if rst.render(description, stream=stream) is not None:
         return None

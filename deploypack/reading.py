@@ -1,0 +1,75 @@
+"""Reading the built distributions for the checks: each archive once, concurrently, an
+unreadable one reported as a finding. Light to import: `deploypack check` needs only this."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from deploypack.distributions import CorruptArchive, Distribution, Limits, read_distribution
+from deploypack.findings import Finding, Severity
+from deploypack.rules import rule
+
+if TYPE_CHECKING:
+    from deploypack.options import Options
+
+ARCHIVE_UNREADABLE = rule(
+    "A001", "archive-unreadable", Severity.ERROR, "a distribution archive cannot be read",
+    why="An archive that deploypack cannot read (truncated, damaged, not the format its name says, or with "
+    "encrypted members) cannot be installed either. Archives over the safety limits are A002.",
+    fix="Rebuild or re-download the distribution: an interrupted upload or copy, or a broken build tool, "
+    "leaves such files.",
+)
+
+
+def display_path(path: Path, cwd: Path | None = None) -> str:
+    """Relative to the working directory when inside it: what a user would type."""
+    cwd = cwd or Path.cwd()
+    try:
+        return os.path.relpath(path.absolute(), cwd) if path.absolute().is_relative_to(cwd) else str(path)
+    except ValueError:
+        return str(path)
+
+
+def limits_of(options: Options) -> Limits:
+    return Limits(
+        max_members=options.max_members,
+        max_unpacked_size=options.max_unpacked_size,
+        max_compression_ratio=options.max_compression_ratio,
+    )
+
+
+def read_distributions(paths: list[Path], options: Options, already_read: Sequence[Distribution | None] = (),
+                       ) -> tuple[list[Distribution], list[Finding]]:
+    """Parse each archive (unless `already_read` holds it); an unreadable one becomes a finding, not a crash."""
+    parsed: list[Distribution] = []
+    findings: list[Finding] = []
+    known = {dist.path: dist for dist in already_read if dist is not None}
+    limits = limits_of(options)
+
+    def read(path: Path) -> Distribution | CorruptArchive:
+        if path in known:
+            return known[path]
+        try:
+            return read_distribution(path, limits)
+        except CorruptArchive as error:
+            return error
+
+    # Inflating and hashing release the GIL: a second archive read on another core overlaps
+    # with the first. Results are taken in the order given, so the output does not change.
+    workers = min(len(paths), os.cpu_count() or 1, _MAX_READERS)
+    with concurrent.futures.ThreadPoolExecutor(workers or 1, thread_name_prefix="deploypack-read") as pool:
+        results = list(pool.map(read, paths))
+    for path, result in zip(paths, results, strict=True):
+        if isinstance(result, CorruptArchive):
+            findings.append(ARCHIVE_UNREADABLE.at(result.message, artifact=path.name))
+        else:
+            # A distribution whose reading stopped at a limit is reported by check A002.
+            parsed.append(result)
+    return parsed, findings
+
+
+_MAX_READERS = 4
