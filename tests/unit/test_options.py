@@ -72,3 +72,10 @@ def test_machine_policies_are_not_the_projects_to_set(tmp_path: Path) -> None:
     assert caught.value.line == 2
     (tmp_path / "pyproject.toml").unlink()
     assert options.resolve(tmp_path, {}, {"DEPLOYPACK_ENV_CACHE_HOURS": "0"}).env_cache_hours == 0
+
+
+def test_hook_server_is_on_by_default_and_off_from_the_project_or_the_environment(tmp_path: Path) -> None:
+    assert options.resolve(tmp_path, {}, {}).hook_server is True
+    assert options.resolve(tmp_path, {}, {"DEPLOYPACK_HOOK_SERVER": "false"}).hook_server is False
+    write(tmp_path, '[tool.deploypack]\nhook-server = false\n')
+    assert options.resolve(tmp_path, {}, {}).hook_server is False
