@@ -341,7 +341,7 @@ import sys
 from pathlib import Path
 from deploypack.checks import CheckContext, ReleaseInfo, run_checks
 from deploypack.options import Options
-from deploypack.pipeline import read_distributions
+from deploypack.reading import read_distributions
 options = Options()
 dists, findings = read_distributions([Path(p) for p in sys.argv[1:]], options)
 context = CheckContext(distributions=tuple(dists), options=options, sources=None,

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # the modules below are imported by the commands: `deploypack
     from deploypack.report import Report
 
 _DIST_SUFFIXES = (".whl", ".tar.gz")
+README_RENDER_CODE = "M003"  # deploypack.checks.readme.README_RENDER, without importing the checks early
 
 
 def collect_distributions(paths: Sequence[Path]) -> list[Path]:
@@ -60,6 +61,7 @@ def run_check(options: Options, paths: list[Path], write_outdir: bool, environ: 
               progress: Callable[[str], None]) -> Report:
     from deploypack import outdir as outdir_module
     from deploypack.checks import CheckContext, apply_selection, run_checks
+    from deploypack.prerender import Prerender
     from deploypack.reading import display_path, read_distributions
     from deploypack.report import Artifact, Report, verdict
 
@@ -68,12 +70,18 @@ def run_check(options: Options, paths: list[Path], write_outdir: bool, environ: 
     if write_outdir:
         outdir_module.check_writable(options.outdir, options.clean, adopt=names)
     progress(f"checking {len(paths)} distribution{'s' if len(paths) != 1 else ''}…")
-    dists, findings = read_distributions(paths, options)
-    findings = apply_selection(findings, options)
-    release = _release(environ)
-    context = CheckContext(distributions=tuple(dists), options=options,  # type: ignore[arg-type]  # as in pipeline
-                           sources=None, release=release, git_files=None)
-    findings += run_checks(context, options)
+    # Started before any thread exists (it forks): renders the README while the archives are read.
+    prerendered = Prerender(paths) if options.is_selected(README_RENDER_CODE) else None
+    try:
+        dists, findings = read_distributions(paths, options)
+        findings = apply_selection(findings, options)
+        release = _release(environ)
+        context = CheckContext(distributions=tuple(dists), options=options,  # type: ignore[arg-type]  # as in pipeline
+                               sources=None, release=release, git_files=None, prerendered=prerendered)
+        findings += run_checks(context, options)
+    finally:
+        if prerendered is not None:
+            prerendered.close()
     ok, exit_code = verdict(findings, options.strict)
     first = next((d for d in dists if d.metadata is not None), None)
     name = str(first.metadata.name) if first and first.metadata else None  # type: ignore[union-attr]

@@ -48,6 +48,8 @@ class CheckContext:
     sources: ProjectSources | None = None  # None when checking dists built elsewhere
     release: ReleaseInfo = ReleaseInfo()
     git_files: tuple[str, ...] | None = None  # files tracked by git, project-relative
+    # README renders done ahead, in another process (deploypack/prerender.py), when there are any
+    prerendered: ReadmeRenders | None = None
 
     @property
     def sdist(self) -> Distribution | None:
@@ -56,6 +58,10 @@ class CheckContext:
     @property
     def wheels(self) -> tuple[Distribution, ...]:
         return tuple(d for d in self.distributions if d.kind == "wheel")
+
+
+class ReadmeRenders(Protocol):
+    def lookup(self, description: str, content_type: str) -> tuple[bool, list[tuple[int | None, str]] | None]: ...
 
 
 CheckFunction = Callable[[CheckContext], Iterable[Finding]]

@@ -79,9 +79,11 @@ def unsafe_members(context: CheckContext) -> Iterator[Finding]:
 
 def member_findings(dist: Distribution) -> Iterator[Finding]:
     """The findings for one archive's members (also used by readers of archives built elsewhere)."""
-    seen: collections.Counter[str] = collections.Counter()
+    seen: collections.Counter[str] = collections.Counter(member.name.rstrip("/") for member in dist.members)
     for member in dist.members:
-        seen[member.name.rstrip("/")] += 1
+        # The common case first, cheaply: a plain file or directory with a plain name.
+        if member.type in ("file", "dir") and not member.undecodable_name and not escapes(member.name):
+            continue
         yield from _member_findings(dist, member)
     for name, count in seen.items():
         if count > 1:
@@ -118,7 +120,7 @@ def escapes(name: str) -> bool:
     unified = name.replace("\\", "/")
     if unified.startswith("/") or (len(unified) > 1 and unified[1] == ":"):
         return True
-    return posixpath.normpath(unified or ".").split("/")[0] == ".."
+    return ".." in unified and posixpath.normpath(unified or ".").split("/")[0] == ".."
 
 
 def _link_escapes(member: Member) -> bool:

@@ -237,7 +237,11 @@ def readme_renders(context: CheckContext) -> Iterator[Finding]:
                 f"{dist.filename}: Description-Content-Type is missing, so the index renders the README as "
                 "reStructuredText", artifact=dist.filename, **(at(declared) if declared else {"file": start}),
             )
-        for line, message in render_problems(description, content_type or "text/x-rst") or ():
+        rendered, problems = (context.prerendered.lookup(description, content_type or "text/x-rst")
+                              if context.prerendered is not None else (False, None))
+        if not rendered:
+            problems = render_problems(description, content_type or "text/x-rst")
+        for line, message in problems or ():
             line = inline_markup_line(description, line, message)
             found = locate_description_line(texts, description, line) if line is not None else None
             if found:

@@ -15,7 +15,7 @@ from deploypack.checks import CheckContext, run_checks
 from deploypack.distributions import read_distribution
 from deploypack.findings import Finding
 from deploypack.options import Options
-from deploypack.pipeline import read_distributions
+from deploypack.reading import read_distributions
 from tests.hostile.archives import (
     Entry,
     sdist_entries,

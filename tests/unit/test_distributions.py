@@ -93,7 +93,7 @@ def test_printable_name_escapes_undecodable_bytes() -> None:
 def test_reader_defaults_are_the_documented_option_defaults(tmp_path: Path) -> None:
     # `check`, `build` and a bare read_distribution() must stop at the same places.
     from deploypack.options import Options
-    from deploypack.pipeline import limits_of
+    from deploypack.reading import limits_of
 
     assert limits_of(Options(project_dir=tmp_path, outdir=tmp_path / "dist")) == Limits()
     assert Limits() == Limits(max_members=200_000, max_unpacked_size=4 * 1024**3, max_compression_ratio=200.0)

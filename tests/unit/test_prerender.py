@@ -1,0 +1,89 @@
+"""The README rendered ahead in a forked process must be exactly what the check would render,
+used only for that text, and harmless when anything goes wrong."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from deploypack.checks.readme import render_problems
+from deploypack.prerender import Prerender
+from tests.hostile.archives import Entry, write_zip
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="renders in a forked process")
+
+BROKEN_RST = "Title\n=====\n\nSome *emphasis without an end.\n\n.. unknown-directive:: x\n"
+
+
+def wheel_with(tmp_path: Path, description: str, content_type: str = "text/x-rst") -> Path:
+    metadata = (f"Metadata-Version: 2.1\nName: pkg\nVersion: 1.0\nDescription-Content-Type: {content_type}\n\n"
+                + description).encode()
+    return write_zip(tmp_path / "pkg-1.0-py3-none-any.whl", [
+        Entry("pkg/__init__.py", b""), Entry("pkg-1.0.dist-info/METADATA", metadata),
+    ])
+
+
+def no_child_left(prerender: Prerender) -> bool:
+    return prerender._pid is None  # noqa: SLF001 - reaped by close()
+
+
+def test_the_render_done_ahead_is_the_checks_own(tmp_path: Path) -> None:
+    prerender = Prerender([wheel_with(tmp_path, BROKEN_RST)])
+    found, problems = prerender.lookup(BROKEN_RST, "text/x-rst")
+    assert found
+    expected = render_problems(BROKEN_RST, "text/x-rst")
+    assert expected and problems == expected
+    assert no_child_left(prerender)
+
+
+def test_another_text_is_not_answered(tmp_path: Path) -> None:
+    prerender = Prerender([wheel_with(tmp_path, BROKEN_RST)])
+    assert prerender.lookup(BROKEN_RST + "\nmore\n", "text/x-rst") == (False, None)
+    assert prerender.lookup(BROKEN_RST, "text/markdown") == (False, None)
+    prerender.close()
+
+
+def test_a_clean_readme_is_answered_as_rendering(tmp_path: Path) -> None:
+    prerender = Prerender([wheel_with(tmp_path, "Fine\n====\n\nText.\n")])
+    assert prerender.lookup("Fine\n====\n\nText.\n", "text/x-rst") == (True, None)
+
+
+@pytest.mark.parametrize("content", [b"not a zip at all", b""])
+def test_a_damaged_wheel_only_means_the_check_renders_itself(content: bytes, tmp_path: Path) -> None:
+    wheel = tmp_path / "pkg-1.0-py3-none-any.whl"
+    wheel.write_bytes(content)
+    prerender = Prerender([wheel])
+    assert prerender.lookup(BROKEN_RST, "text/x-rst") == (False, None)
+    assert no_child_left(prerender)
+
+
+def test_without_a_wheel_nothing_is_started(tmp_path: Path) -> None:
+    prerender = Prerender([tmp_path / "pkg-1.0.tar.gz"])
+    assert prerender._pid is None  # noqa: SLF001
+    assert prerender.lookup("x", "text/x-rst") == (False, None)
+
+
+def test_check_reports_the_render_problem_found_ahead(tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    run = run_cli(["check", str(wheel_with(tmp_path, BROKEN_RST)), "--format", "json"])
+    messages = [f["message"] for f in run.json()["findings"] if f["code"] == "M003"]
+    assert messages and all("does not render" in message for message in messages)
+    assert run.exit_code == 1
+
+
+def test_nothing_is_forked_while_another_thread_runs(tmp_path: Path) -> None:
+    import threading
+
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        prerender = Prerender([wheel_with(tmp_path, BROKEN_RST)])
+        assert prerender._pid is None  # noqa: SLF001
+        assert prerender.lookup(BROKEN_RST, "text/x-rst") == (False, None)
+    finally:
+        release.set()
+        other.join()
