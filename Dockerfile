@@ -16,11 +16,12 @@ RUN if ! command -v git >/dev/null; then \
         && rm -rf /var/lib/apt/lists/*; \
     fi
 
-# deploypack from this repository (not from the index), with uv for `--installer uv`. No pip cache
+# deploypack from this repository (not from the index), with uv for `--installer uv` and isal
+# (archives inflate twice as fast). No pip cache
 # in the image; at run time the entrypoint puts the pip and uv caches under /github/home.
 COPY pyproject.toml README.md LICENSE /usr/src/deploypack/
 COPY deploypack /usr/src/deploypack/deploypack
-RUN python -m pip install --no-cache-dir "/usr/src/deploypack[uv]" \
+RUN python -m pip install --no-cache-dir "/usr/src/deploypack[uv,fast]" \
     && rm -rf /usr/src/deploypack
 
 COPY entrypoint.py /usr/local/lib/deploypack-action/entrypoint.py

@@ -26,7 +26,7 @@ from typing import IO, Literal, cast
 
 import pkginfo
 
-from deploypack import fasttar, fastzip
+from deploypack import fasttar, fastzip, inflate
 from deploypack.errors import DeploypackError, ExitCode
 from deploypack.readahead import readahead
 
@@ -189,9 +189,14 @@ class _Budget:
 # compress far better than 200:1 and are harmless.
 _RATIO_FLOOR = 1024 * 1024
 # Errors the decompressors and parsers raise on damaged input, beyond their own classes.
-_DAMAGED = (tarfile.TarError, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, zlib.error,
-            lzma.LZMAError, ValueError, NotImplementedError, RuntimeError, struct.error, OverflowError,
-            IndexError)  # zipfile's extra-field parser indexes past the end of a damaged field
+_DAMAGED: tuple[type[Exception], ...] = (
+    tarfile.TarError, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, zlib.error,
+    lzma.LZMAError, ValueError, NotImplementedError, RuntimeError, struct.error, OverflowError,
+    IndexError,  # zipfile's extra-field parser indexes past the end of a damaged field
+    *inflate.ERRORS,
+)
+# Anything that makes the fast sdist reader give up (tarfile then reads and judges the archive).
+_FALL_BACK: tuple[type[Exception], ...] = (fasttar.Unusual, _LimitExceeded, *_DAMAGED)
 
 
 def _keep(path: str, size: int) -> bool:
@@ -234,7 +239,7 @@ def _read_sdist_fast(path: Path, limits: Limits) -> tuple[list[Member], dict[str
     try:
         with open(path, "rb") as handle, contextlib.closing(readahead(_decompressed_chunks(handle))) as chunks:
             raw = fasttar.read_plain_tar(chunks, budget.spend, _keep, limits.max_members)
-    except (fasttar.Unusual, _LimitExceeded, *_DAMAGED):
+    except _FALL_BACK:
         return None  # tarfile reads it again and reports what is wrong
     members: list[Member] = []
     contents: dict[str, bytes] = {}

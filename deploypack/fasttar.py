@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, NamedTuple
+
+from deploypack import inflate
 
 BLOCK = 512
 _CHUNK = 4 * 1024 * 1024  # large: fewer hand-overs between the inflating thread and the parser
@@ -248,7 +249,7 @@ def gzip_chunks(handle: IO[bytes]) -> Iterator[bytes]:
     """The decompressed content of a single-member gzip file, in chunks of at most _CHUNK bytes.
     zlib checks the trailer's CRC and length; a second member, trailing bytes or a truncated
     stream are Unusual (tarfile's reader, over GzipFile, then decides)."""
-    inflater = zlib.decompressobj(wbits=31)
+    inflater = inflate.decompressobj(31)
     while compressed := handle.read(_CHUNK // 4):
         while compressed:
             out = inflater.decompress(compressed, _CHUNK)

@@ -20,6 +20,8 @@ import zlib
 from collections.abc import Iterator, Sequence
 from typing import IO
 
+from deploypack import inflate
+
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
 _LOCAL_SIGNATURE = b"PK\x03\x04"
 _STORED, _DEFLATED = zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED
@@ -87,7 +89,7 @@ def read_member(view: memoryview, info: zipfile.ZipInfo, end: int, keep: bool) -
         return _stored(data, info, keep)
     try:
         return _deflated(data, info, keep)
-    except zlib.error:
+    except inflate.ERRORS:
         return None  # damaged: zipfile reads it again and says how
 
 
@@ -98,7 +100,7 @@ def _stored(data: memoryview, info: zipfile.ZipInfo, keep: bool) -> Read | None:
 
 
 def _deflated(data: memoryview, info: zipfile.ZipInfo, keep: bool) -> Read | None:
-    inflater = zlib.decompressobj(-15)
+    inflater = inflate.decompressobj(-15)
     digest = hashlib.sha256()
     crc = 0
     kept: list[bytes] = []

@@ -131,3 +131,25 @@ def test_reader_stops_cleanly_on_random_bytes() -> None:
     for data in (b"", b"\0" * 1024, b"x" * 512, bytes(range(256)) * 4):
         with pytest.raises(fasttar.Unusual):
             fasttar.read_plain_tar([data], lambda n: None, lambda name, size: False, 10)
+
+
+@pytest.mark.parametrize("inflater", ["isal", "zlib"])
+def test_both_inflaters_read_sdists_alike_and_decline_damage(inflater: str, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from deploypack import inflate
+
+    if inflater == "zlib":
+        monkeypatch.setattr(inflate, "_isal", None)
+    elif inflate.backend() != "isal":
+        pytest.skip("python-isal is not installed")
+    fast, slow = both(write_sdist(tmp_path / "demo-1.0.tar.gz", ENTRIES))
+    assert fast is not None and fast == slow
+    for how in ("checksum", "trailing-garbage", "truncated"):
+        path = damaged(tmp_path, how)
+        assert distributions._read_sdist_fast(path, LIMITS) is None
+    path = tmp_path / "demo-1.0.tar.gz"
+    raw = path.read_bytes()
+    path.write_bytes(raw[:-8] + bytes([raw[-8] ^ 1]) + raw[-7:])  # the gzip trailer's CRC
+    assert distributions._read_sdist_fast(path, LIMITS) is None
+    with pytest.raises(distributions.CorruptArchive):
+        distributions.read_distribution(path, LIMITS)

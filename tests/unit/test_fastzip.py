@@ -135,3 +135,27 @@ def test_any_wheel_reads_the_same_both_ways(entries: list, tmp_path_factory) -> 
     path = write_wheel(tmp_path_factory.mktemp("fuzz") / "demo-1.0-py3-none-any.whl", entries)
     fast, slow = both(path)
     assert fast == slow
+
+
+@pytest.fixture(params=["isal", "zlib"])
+def inflater(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each reader test below runs with python-isal (when installed) and with zlib."""
+    from deploypack import inflate
+
+    if request.param == "zlib":
+        monkeypatch.setattr(inflate, "_isal", None)
+    elif inflate.backend() != "isal":
+        pytest.skip("python-isal is not installed")
+    return request.param
+
+
+@pytest.mark.parametrize("how", ["crc", "truncated"])
+def test_both_inflaters_read_alike_and_decline_damage(how: str, inflater: str, tmp_path: Path) -> None:
+    from deploypack import inflate
+
+    assert inflate.backend() == inflater
+    path = write_wheel(tmp_path / "demo-1.0-py3-none-any.whl", ENTRIES)
+    fast, slow = both(path)
+    assert fast == slow
+    corrupt(path, "crc") if how == "crc" else path.write_bytes(path.read_bytes()[:-200])
+    assert outcome(path, fast=True) == outcome(path, fast=False)
