@@ -109,6 +109,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="scratch directory: corpus trees, floor venvs, run copies")
     parser.add_argument("--corpus", type=Path, metavar="DIR",
                         help="directory holding fetch.py (default: DEPLOYPACK_CORPUS_DIR or ../shared/corpus)")
+    parser.add_argument("--image", metavar="TAG",
+                        help="also time the action image's cold start (podman; the image must be built)")
     parser.add_argument("--no-micro", dest="micro", action="store_false",
                         help="skip the `--version` and `deploypack check` measurements")
     parser.add_argument("--version-reps", type=_positive_int, default=20, help="runs of `deploypack --version`")
@@ -378,6 +380,45 @@ def check_time(tree: Path, work: Path, reps: int) -> Micro:
                  f"{note}, median of {reps}")
 
 
+def first_line_seconds(command: list[str]) -> float:
+    """Seconds from starting `command` to the first line it prints (stdout or stderr)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)
+    assert process.stdout is not None
+    first = process.stdout.readline()
+    seconds = time.perf_counter() - started
+    process.stdout.read()
+    if process.wait() not in (0, 1) or not first:
+        raise RuntimeError(f"{command[:3]}… failed: {first!r}")
+    return seconds
+
+
+def container_start_time(image: str, work: Path, reps: int) -> list[Micro]:
+    """The action's cold start in its container, to its first log line, against the same
+    image's bare interpreter printing a line: the image present, nothing else warm."""
+    workspace = _fresh_copy(REPO / "examples" / "hello", work / "container-workspace")
+    home = work / "container-home"
+    home.mkdir(exist_ok=True)
+    base = ["podman", "run", "--rm", "--network", "host", "-v", f"{workspace}:/github/workspace",
+            "-v", f"{home}:/github/home", "-w", "/github/workspace", "-e", "GITHUB_ACTIONS=true",
+            "-e", "HOME=/github/home", "-e", "GITHUB_WORKSPACE=/github/workspace"]
+    action = [*base, "-e", "INPUT_ARTIFACTS=none", image]
+    bare = [*base, "--entrypoint", "python", image, "-c", "print('ready')"]
+    action_times, bare_times = [], []
+    for _ in range(reps):  # interleaved
+        bare_times.append(first_line_seconds(bare))
+        action_times.append(first_line_seconds(action))
+    action_median, bare_median = statistics.median(action_times), statistics.median(bare_times)
+    return [
+        Micro("container cold start to the first log line", action_median, None,
+              f"`podman run` of the action on examples/hello, median of {reps}"),
+        Micro("bare container start (same image, `python -c print`)", bare_median, None,
+              f"what podman and the interpreter cost alone; the action's own share: "
+              f"{action_median - bare_median:.2f} s, median of {reps}"),
+    ]
+
+
 def _member_count(archives: Iterable[str]) -> int:
     import tarfile
     import zipfile
@@ -576,6 +617,8 @@ def target_lines(totals: Mapping[str, float], micros: Sequence[Micro]) -> list[s
                 lines.append(_target(micro.name + ", peak RSS", micro.max_rss_mib, 150, " MiB"))
         elif "--version" in micro.name:
             lines.append(_target(micro.name, micro.seconds, 0.15, " s"))
+        elif micro.name.startswith("container cold start"):
+            lines.append(_target(micro.name, micro.seconds, 1.0, " s"))
     return lines
 
 
@@ -613,6 +656,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         django = next((tree for name, tree in trees.items() if name == "django"), None)
         if django is not None:
             micros.append(check_time(django, work, 5))
+    if args.image:
+        micros += container_start_time(args.image, work, 7)
     report = render_report(samples, variants, micros, args.reps, started, time.monotonic() - clock)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(report)

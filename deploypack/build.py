@@ -132,6 +132,7 @@ class _Runner:
         except hookserver.ServerUnavailable as error:
             self.log.text(f"deploypack: the hook server stopped ({error}); hooks run as new processes again")
             self._server = None
+            self.use_hook_server = False  # for the rest of this build: it would fail the same way
             return None
         except hookserver.ServerDied as died:
             # Its outcome unknown, the hook counts as failed (a hook that kills its parent...).
@@ -155,10 +156,12 @@ class _Runner:
         return returncode
 
     def close(self) -> None:
-        """Stop the hook server, if one runs (at the end of the build, whatever its outcome)."""
+        """Stop the hook server, if one runs (at the end of the build, whatever its outcome), and
+        any hook of it an interruption left running (it has its own session, not the server's)."""
         if self._server is not None:
             self._server.close()
             self._server = None
+            _kill_marked(self.token)
 
 
 def _kill_group(pid: int) -> None:

@@ -21,7 +21,10 @@ from deploypack.errors import EnvironmentProblem, UsageError
 if TYPE_CHECKING:  # the modules below are imported by the commands: `deploypack --version` stays instant
     from deploypack.artifacts import ArtifactInputs
     from deploypack.checks import ReleaseInfo
+    from deploypack.distributions import Distribution
+    from deploypack.findings import Finding
     from deploypack.options import Options
+    from deploypack.prerender import Prerender
     from deploypack.report import Report
 
 _DIST_SUFFIXES = (".whl", ".tar.gz")
@@ -62,7 +65,7 @@ def run_check(options: Options, paths: list[Path], write_outdir: bool, environ: 
     from deploypack import outdir as outdir_module
     from deploypack.checks import CheckContext, apply_selection, run_checks
     from deploypack.prerender import Prerender
-    from deploypack.reading import display_path, read_distributions
+    from deploypack.reading import display_path, limits_of
     from deploypack.report import Artifact, Report, verdict
 
     started, wall_started = time.monotonic(), time.time()
@@ -70,18 +73,18 @@ def run_check(options: Options, paths: list[Path], write_outdir: bool, environ: 
     if write_outdir:
         outdir_module.check_writable(options.outdir, options.clean, adopt=names)
     progress(f"checking {len(paths)} distribution{'s' if len(paths) != 1 else ''}…")
-    # Started before any thread exists (it forks): renders the README while the archives are read.
-    prerendered = Prerender(paths) if options.is_selected(README_RENDER_CODE) else None
+    # Started before any thread exists (it forks): reads the first wheel and renders its README
+    # in another process while this one reads the other archives.
+    ahead = Prerender(paths, limits_of(options), render=options.is_selected(README_RENDER_CODE))
     try:
-        dists, findings = read_distributions(paths, options)
+        dists, findings = _read_all(paths, options, ahead)
         findings = apply_selection(findings, options)
         release = _release(environ)
         context = CheckContext(distributions=tuple(dists), options=options,  # type: ignore[arg-type]  # as in pipeline
-                               sources=None, release=release, git_files=None, prerendered=prerendered)
+                               sources=None, release=release, git_files=None, prerendered=ahead)
         findings += run_checks(context, options)
     finally:
-        if prerendered is not None:
-            prerendered.close()
+        ahead.close()
     ok, exit_code = verdict(findings, options.strict)
     first = next((d for d in dists if d.metadata is not None), None)
     name = str(first.metadata.name) if first and first.metadata else None  # type: ignore[union-attr]
@@ -110,6 +113,25 @@ def run_check(options: Options, paths: list[Path], write_outdir: bool, environ: 
         project_path=display_path(Path(os.curdir)), artifacts=artifacts, findings=findings,
         timings={"checks": time.monotonic() - started}, outdir=shown_dir, extra_outputs=outputs,
     )
+
+
+def _read_all(paths: list[Path], options: Options, ahead: Prerender) -> tuple[list[Distribution], list[Finding]]:
+    """Every archive, in the order given: the others here first, then the wheel the child read
+    (read here too if the child could not)."""
+    from deploypack.reading import read_distributions
+
+    here = [path for path in paths if path != ahead.wheel]
+    read, findings = read_distributions(here, options)
+    by_path: dict[Path, Distribution] = {dist.path: dist for dist in read}
+    if ahead.wheel is not None:
+        delegated = ahead.distribution()
+        wheel_dists, wheel_findings = read_distributions([ahead.wheel], options,
+                                                         [delegated] if delegated is not None else [])
+        by_path.update((dist.path, dist) for dist in wheel_dists)
+        findings += wheel_findings
+    position = {path.name: index for index, path in enumerate(paths)}
+    findings.sort(key=lambda finding: position.get(finding.artifact or "", len(position)))  # stable
+    return [by_path[path] for path in paths if path in by_path], findings
 
 
 def _write_outdir(options: Options, paths: list[Path], inputs: ArtifactInputs, shown_dir: str) -> dict[str, str]:

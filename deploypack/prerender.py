@@ -1,30 +1,32 @@
-"""Render a wheel's README in a forked process while `deploypack check` reads the archives.
+"""Work `deploypack check` hands to a forked process while it reads the other archives.
 
-Rendering the long description as the index does (docutils for reStructuredText) is the
-slowest check, and reading the archives is the slowest step: both are Python work under the
-GIL, so a thread would not overlap them but a second process does. The child reads only the
-first wheel's METADATA (a zip's central directory and one member), renders its description
-with `readme.render_problems` and sends the result back; the README check uses it when the
-description it checks is that very text, and renders itself otherwise. Anything that goes
-wrong in the child — no fork on this platform, a damaged wheel, a crash, a timeout — only
-means the check renders inline, as it would without this.
+Reading archives and rendering the long description as the index does (docutils for
+reStructuredText) are the slow parts of `check`, and both are Python work under the GIL: a
+thread would not overlap them, a second process does. The child reads the first wheel — the
+same `read_distribution`, same limits — and sends it back, then renders that wheel's
+description with `readme.render_problems` and sends the result; meanwhile the parent reads
+the sdist. The README check uses the render when the description it checks is that very text.
+Anything that goes wrong in the child — no fork on this platform, a crash, a timeout — only
+means the parent does that work itself, as it would without this.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
+import pickle
 import select
 import signal
 import threading
 import time
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-_READ_LIMIT = 4 * 1024 * 1024  # a METADATA larger than this is left to the check
+from deploypack.distributions import Distribution, Limits
+
+_TIMEOUT = 120.0  # seconds to wait for the child before doing its work here
 
 
 def _key(description: str, content_type: str) -> str:
@@ -32,10 +34,13 @@ def _key(description: str, content_type: str) -> str:
 
 
 class Prerender:
-    def __init__(self, paths: Sequence[Path]) -> None:
+    def __init__(self, paths: Sequence[Path], limits: Limits, render: bool = True) -> None:
+        self.wheel: Path | None = None
         self._pid: int | None = None
         self._read_end: int | None = None
-        self._results: dict[str, list[tuple[int | None, str]] | None] | None = None
+        self._pending = b""
+        self._distribution: Distribution | None = None
+        self._renders: dict[str, list[tuple[int | None, str]] | None] | None = None
         wheel = next((path for path in paths if path.name.endswith(".whl")), None)
         # Forking while another thread runs could leave the child a lock held by nobody (an
         # import, a stream): only from a single-threaded process (the CLI's, at this point).
@@ -43,53 +48,58 @@ class Prerender:
             return
         read_end, write_end = os.pipe()
         pid = os.fork()
-        if pid == 0:  # the child: render, report, and leave without running the parent's cleanup
+        if pid == 0:  # the child: work, report, and leave without running the parent's cleanup
             code = 1
             try:
                 os.close(read_end)
                 _quiet()
-                _render_into(wheel, write_end)
+                _work(wheel, limits, render, write_end)
                 code = 0
             finally:
                 os._exit(code)
         os.close(write_end)
-        self._pid, self._read_end = pid, read_end
+        self.wheel, self._pid, self._read_end = wheel, pid, read_end
 
-    def lookup(self, description: str, content_type: str, timeout: float = 30.0
-               ) -> tuple[bool, list[tuple[int | None, str]] | None]:
-        """(True, the render problems) when the child rendered this text, else (False, None)."""
-        results = self._collect(timeout)
-        key = _key(description, content_type)
-        if key in results:
-            return True, results[key]
-        return False, None
-
-    def _collect(self, timeout: float) -> dict[str, list[tuple[int | None, str]] | None]:
-        if self._results is not None:
-            return self._results
-        self._results = {}
-        if self._read_end is None:
-            return self._results
-        data = b""
-        deadline = time.monotonic() + timeout
-        try:
-            while (left := deadline - time.monotonic()) > 0 and select.select([self._read_end], [], [], left)[0]:
-                chunk = os.read(self._read_end, 65536)
-                if not chunk:
-                    break
-                data += chunk
+    def distribution(self) -> Distribution | None:
+        """The wheel as the child read it; None: read it here (unreadable, or the child failed)."""
+        if self._distribution is None and self._read_end is not None:
+            message = self._next_message()
+            if isinstance(message, Distribution):
+                self._distribution = message
             else:
-                data = b""  # timed out: whatever came is incomplete
-            reply = json.loads(data) if data else {}
-            problems = reply.get("problems")
-            self._results[str(reply["key"])] = (
-                None if problems is None else [(line, str(message)) for line, message in problems]
-            )
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-        finally:
+                self.close()
+        return self._distribution
+
+    def lookup(self, description: str, content_type: str) -> tuple[bool, list[tuple[int | None, str]] | None]:
+        """(True, the render problems) when the child rendered this text, else (False, None)."""
+        if self._renders is None:
+            self.distribution()  # the wheel comes first
+            message = self._next_message() if self._read_end is not None else None
+            self._renders = message if isinstance(message, dict) else {}
             self.close()
-        return self._results
+        key = _key(description, content_type)
+        return (True, self._renders[key]) if key in self._renders else (False, None)
+
+    def _next_message(self) -> Any:
+        """The next object the child sent, or None (it ended, failed or took too long)."""
+        assert self._read_end is not None
+        deadline = time.monotonic() + _TIMEOUT
+        try:
+            while True:
+                if len(self._pending) >= 8:
+                    size = int.from_bytes(self._pending[:8], "big")
+                    if len(self._pending) >= 8 + size:
+                        body, self._pending = self._pending[8:8 + size], self._pending[8 + size:]
+                        return pickle.loads(body)  # noqa: S301 - written by our own child
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([self._read_end], [], [], left)[0]:
+                    return None
+                chunk = os.read(self._read_end, 1 << 20)
+                if not chunk:
+                    return None
+                self._pending += chunk
+        except (OSError, ValueError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            return None
 
     def close(self) -> None:
         if self._read_end is not None:
@@ -112,21 +122,33 @@ def _quiet() -> None:
     os.close(null)
 
 
-def _render_into(wheel: Path, write_end: int) -> None:
+def _send(write_end: int, value: object) -> None:
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    data = len(data).to_bytes(8, "big") + data
+    view = memoryview(data)
+    while view:
+        written = os.write(write_end, view)
+        view = view[written:]
+
+
+def _work(wheel: Path, limits: Limits, render: bool, write_end: int) -> None:
+    from deploypack.distributions import read_distribution
+
+    try:
+        dist = read_distribution(wheel, limits)
+    except Exception:  # noqa: BLE001 - the parent reads it again and reports what is wrong
+        _send(write_end, None)
+        return
+    _send(write_end, dist)
+    if not render or dist.metadata_bytes is None:
+        return
     from deploypack.checks.metadata_fields import _parse
     from deploypack.checks.readme import render_problems
 
-    with zipfile.ZipFile(wheel) as archive:
-        name = next((info for info in archive.infolist() if info.filename.count("/") == 1
-                     and info.filename.endswith(".dist-info/METADATA") and info.file_size <= _READ_LIMIT), None)
-        if name is None:
-            return
-        raw = _parse(archive.read(name))[0]
+    raw = _parse(dist.metadata_bytes)[0]
     description = raw.get("description") or ""
     content_type = raw.get("description_content_type") or "text/x-rst"
-    if not description.strip():
-        return
-    problems = render_problems(description, content_type)
-    reply = json.dumps({"key": _key(description, content_type), "problems": problems}).encode()
-    with os.fdopen(write_end, "wb") as stream:
-        stream.write(reply)
+    renders: dict[str, list[tuple[int | None, str]] | None] = {}
+    if description.strip():
+        renders[_key(description, content_type)] = render_problems(description, content_type)
+    _send(write_end, renders)

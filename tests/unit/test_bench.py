@@ -77,3 +77,18 @@ def test_targets_are_judged(bench) -> None:
     assert any("0.50×" in line and line.endswith(": met") for line in lines)
     assert any("1.11×" in line and line.endswith(": met") for line in lines)
     assert any("--version" in line and "**missed**" in line for line in lines)
+
+
+def test_first_line_is_timed_when_it_appears_not_when_the_command_ends(bench) -> None:
+    command = [sys.executable, "-c", "import time; print('first', flush=True); time.sleep(1.5)"]
+    assert bench.first_line_seconds(command) < 1.5
+    with pytest.raises(RuntimeError):
+        bench.first_line_seconds([sys.executable, "-c", "raise SystemExit(3)"])
+
+
+def test_container_cold_start_has_its_one_second_target(bench) -> None:
+    lines = bench.target_lines({}, [bench.Micro("container cold start to the first log line", 1.4, None)])
+    assert any("container cold start" in line and "missed" in line for line in lines)
+    lines = bench.target_lines({}, [bench.Micro("container cold start to the first log line", 0.6, None)])
+    assert any("container cold start" in line and "met" in line for line in lines)
+    assert bench.parse_args(["--image", "localhost/deploypack:bench"]).image == "localhost/deploypack:bench"

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from deploypack.checks.readme import render_problems
+from deploypack.distributions import Limits, read_distribution
 from deploypack.prerender import Prerender
 from tests.hostile.archives import Entry, write_zip
 
@@ -30,7 +31,7 @@ def no_child_left(prerender: Prerender) -> bool:
 
 
 def test_the_render_done_ahead_is_the_checks_own(tmp_path: Path) -> None:
-    prerender = Prerender([wheel_with(tmp_path, BROKEN_RST)])
+    prerender = Prerender([wheel_with(tmp_path, BROKEN_RST)], Limits())
     found, problems = prerender.lookup(BROKEN_RST, "text/x-rst")
     assert found
     expected = render_problems(BROKEN_RST, "text/x-rst")
@@ -39,14 +40,14 @@ def test_the_render_done_ahead_is_the_checks_own(tmp_path: Path) -> None:
 
 
 def test_another_text_is_not_answered(tmp_path: Path) -> None:
-    prerender = Prerender([wheel_with(tmp_path, BROKEN_RST)])
+    prerender = Prerender([wheel_with(tmp_path, BROKEN_RST)], Limits())
     assert prerender.lookup(BROKEN_RST + "\nmore\n", "text/x-rst") == (False, None)
     assert prerender.lookup(BROKEN_RST, "text/markdown") == (False, None)
     prerender.close()
 
 
 def test_a_clean_readme_is_answered_as_rendering(tmp_path: Path) -> None:
-    prerender = Prerender([wheel_with(tmp_path, "Fine\n====\n\nText.\n")])
+    prerender = Prerender([wheel_with(tmp_path, "Fine\n====\n\nText.\n")], Limits())
     assert prerender.lookup("Fine\n====\n\nText.\n", "text/x-rst") == (True, None)
 
 
@@ -54,13 +55,14 @@ def test_a_clean_readme_is_answered_as_rendering(tmp_path: Path) -> None:
 def test_a_damaged_wheel_only_means_the_check_renders_itself(content: bytes, tmp_path: Path) -> None:
     wheel = tmp_path / "pkg-1.0-py3-none-any.whl"
     wheel.write_bytes(content)
-    prerender = Prerender([wheel])
+    prerender = Prerender([wheel], Limits())
+    assert prerender.distribution() is None  # read again by the parent, which reports it
     assert prerender.lookup(BROKEN_RST, "text/x-rst") == (False, None)
     assert no_child_left(prerender)
 
 
 def test_without_a_wheel_nothing_is_started(tmp_path: Path) -> None:
-    prerender = Prerender([tmp_path / "pkg-1.0.tar.gz"])
+    prerender = Prerender([tmp_path / "pkg-1.0.tar.gz"], Limits())
     assert prerender._pid is None  # noqa: SLF001
     assert prerender.lookup("x", "text/x-rst") == (False, None)
 
@@ -81,9 +83,44 @@ def test_nothing_is_forked_while_another_thread_runs(tmp_path: Path) -> None:
     other = threading.Thread(target=release.wait)
     other.start()
     try:
-        prerender = Prerender([wheel_with(tmp_path, BROKEN_RST)])
+        prerender = Prerender([wheel_with(tmp_path, BROKEN_RST)], Limits())
         assert prerender._pid is None  # noqa: SLF001
         assert prerender.lookup(BROKEN_RST, "text/x-rst") == (False, None)
     finally:
         release.set()
         other.join()
+
+
+def test_the_wheel_read_ahead_is_the_one_read_here(tmp_path: Path) -> None:
+    wheel = wheel_with(tmp_path, BROKEN_RST)
+    prerender = Prerender([tmp_path / "pkg-1.0.tar.gz", wheel], Limits(max_members=10))
+    assert prerender.wheel == wheel
+    ahead = prerender.distribution()
+    here = read_distribution(wheel, Limits(max_members=10))
+    assert ahead is not None and ahead.members == here.members and ahead.contents == here.contents
+    assert (ahead.sha256, ahead.metadata_bytes, ahead.limit_exceeded) == (here.sha256, here.metadata_bytes, None)
+    assert prerender.lookup(BROKEN_RST, "text/x-rst")[0]
+    assert no_child_left(prerender)
+
+
+def test_check_reports_the_same_with_and_without_the_child(tmp_path: Path) -> None:
+    import threading
+
+    from tests.conftest import run_cli
+    from tests.hostile.archives import sdist_entries, write_tar
+
+    sdist = write_tar(tmp_path / "pkg-1.0.tar.gz", sdist_entries(Entry("pkg-1.0/pkg/__init__.py", b"x = 1\n")))
+    damaged = tmp_path / "other-1.0-py3-none-any.whl"
+    damaged.write_bytes(b"PK\x03\x04 truncated")
+    args = ["check", str(damaged), str(sdist), str(wheel_with(tmp_path, BROKEN_RST)), "--format", "json"]
+    with_child = run_cli(args).json()
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)  # a second thread: no fork, everything read here
+    other.start()
+    try:
+        without = run_cli(args).json()
+    finally:
+        release.set()
+        other.join()
+    assert with_child["findings"] == without["findings"] and with_child["artifacts"] == without["artifacts"]
+    assert [f["artifact"] for f in with_child["findings"] if f["code"] == "A001"] == [damaged.name]
