@@ -400,7 +400,11 @@ def container_start_time(image: str, work: Path, reps: int) -> list[Micro]:
     workspace = _fresh_copy(REPO / "examples" / "hello", work / "container-workspace")
     home = work / "container-home"
     home.mkdir(exist_ok=True)
-    base = ["podman", "run", "--rm", "--network", "host", "-v", f"{workspace}:/github/workspace",
+    # CONTAINER_CA_BUNDLE: the CA bundle the container trusts, where the network needs one
+    # (as in tests/container; ../shared/container/setup-podman.sh --print-env gives it).
+    ca_bundle = os.environ.get("CONTAINER_CA_BUNDLE")
+    ca_mount = ["-v", f"{ca_bundle}:/etc/ssl/certs/ca-certificates.crt:ro"] if ca_bundle else []
+    base = ["podman", "run", "--rm", "--network", "host", *ca_mount, "-v", f"{workspace}:/github/workspace",
             "-v", f"{home}:/github/home", "-w", "/github/workspace", "-e", "GITHUB_ACTIONS=true",
             "-e", "HOME=/github/home", "-e", "GITHUB_WORKSPACE=/github/workspace"]
     action = [*base, "-e", "INPUT_ARTIFACTS=none", image]
