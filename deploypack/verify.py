@@ -101,8 +101,7 @@ def verify_directory(directory: Path, shown_dir: str) -> Report:
                                                sums.FILENAME, manifest_module.FILENAME))
             for file, (digest, _size) in listed.items():
                 expected.setdefault(file, digest)
-    findings.extend(_check_provenance(directory, expected))
-    findings.extend(_check_sbom(directory, expected))
+    findings.extend(_check_listings(directory, expected))
 
     artifacts = []
     for file, digest in sorted(expected.items()):
@@ -152,42 +151,39 @@ def _disagreements(
     return findings
 
 
-def _check_provenance(directory: Path, expected: Mapping[str, str]) -> list[Finding]:
+def _check_listings(directory: Path, expected: Mapping[str, str]) -> list[Finding]:
+    """The provenance's subjects and the SBOM's distribution files carry the same hashes."""
     findings = []
-    for path in sorted(directory.glob("*.intoto.json")):
-        data, problem = _read_json(path)
-        if problem:
-            findings.append(LISTINGS_DISAGREE.at(problem, artifact=path.name))
-            continue
-        assert data is not None
-        subjects = {
-            subject["name"]: str((subject.get("digest") or {}).get("sha256", "")).lower()
-            for subject in data.get("subject") or []
-            if isinstance(subject, dict) and isinstance(subject.get("name"), str)
-        }
-        if expected:
-            findings.extend(_disagreements(expected, subjects, "the checksums", f"{path.name} (subjects)"))
-    return findings
-
-
-def _check_sbom(directory: Path, expected: Mapping[str, str]) -> list[Finding]:
-    """The SBOM's distribution files (sub-components of the package) carry the same hashes."""
-    findings = []
-    for path in sorted(directory.glob("*.cdx.json")):
-        data, problem = _read_json(path)
-        if problem:
-            findings.append(LISTINGS_DISAGREE.at(problem, artifact=path.name))
-            continue
-        assert data is not None
-        package = (data.get("metadata") or {}).get("component") or {}
-        files = {}
-        for component in package.get("components") or [] if isinstance(package, dict) else []:
-            if not isinstance(component, dict) or not isinstance(component.get("name"), str):
+    for pattern, part, digests_of in (("*.intoto.json", "subjects", _provenance_subjects),
+                                      ("*.cdx.json", "files", _sbom_files)):
+        for path in sorted(directory.glob(pattern)):
+            data, problem = _read_json(path)
+            if problem:
+                findings.append(LISTINGS_DISAGREE.at(problem, artifact=path.name))
                 continue
-            if component.get("type") == "file":
-                digests = [h.get("content", "") for h in component.get("hashes") or []
-                           if isinstance(h, dict) and h.get("alg") == "SHA-256"]
-                files[component["name"]] = str(digests[0]).lower() if digests else ""
-        if expected:
-            findings.extend(_disagreements(expected, files, "the checksums", f"{path.name} (files)"))
+            assert data is not None
+            if expected:
+                findings.extend(_disagreements(expected, digests_of(data), "the checksums", f"{path.name} ({part})"))
     return findings
+
+
+def _provenance_subjects(data: dict[str, Any]) -> dict[str, str]:
+    return {
+        subject["name"]: str((subject.get("digest") or {}).get("sha256", "")).lower()
+        for subject in data.get("subject") or []
+        if isinstance(subject, dict) and isinstance(subject.get("name"), str)
+    }
+
+
+def _sbom_files(data: dict[str, Any]) -> dict[str, str]:
+    """The distribution files: sub-components of the package."""
+    package = (data.get("metadata") or {}).get("component") or {}
+    files = {}
+    for component in package.get("components") or [] if isinstance(package, dict) else []:
+        if not isinstance(component, dict) or not isinstance(component.get("name"), str):
+            continue
+        if component.get("type") == "file":
+            digests = [h.get("content", "") for h in component.get("hashes") or []
+                       if isinstance(h, dict) and h.get("alg") == "SHA-256"]
+            files[component["name"]] = str(digests[0]).lower() if digests else ""
+    return files
