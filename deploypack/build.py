@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import IO
 
 from deploypack import diagnose, envcache, faults, git, hookserver
 from deploypack.buildlog import BuildLog
@@ -95,8 +96,7 @@ class _Runner:
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
         )
         assert process.stdout is not None
-        pump = threading.Thread(target=self.log.pump, args=(process.stdout,), daemon=True)
-        pump.start()
+        copier = self.copy_output(process.stdout)
         try:
             process.wait(timeout=max(0.1, self.deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
@@ -106,14 +106,7 @@ class _Runner:
             # with it: a build's processes must not outlive it nor hold its output pipe open.
             _kill_tree(process)
             _kill_marked(self.token, spare=self._server.process.pid if self._server is not None else None)
-            pump.join(timeout=5)
-            if pump.is_alive():
-                # A survivor still holds the pipe (no /proc, or it scrubbed its environment):
-                # closing it would block on the reader's lock, so leave the reader to it.
-                self.log.text("deploypack: a process started by the build still holds its output open; "
-                              "its further output is not captured")
-            else:
-                process.stdout.close()
+            self._wait_for_output(copier)
         if process.returncode:
             raise subprocess.CalledProcessError(process.returncode, list(cmd))
 
@@ -123,7 +116,7 @@ class _Runner:
         if server is None or not server.serves(cmd[0], env):
             self.close()
             with contextlib.suppress(hookserver.ServerUnavailable):
-                self._server = hookserver.HookServer(cmd[0], cmd[1], cwd, env, self.log.pump)
+                self._server = hookserver.HookServer(cmd[0], cmd[1], cwd, env, self.copy_output)
             # This first hook runs the usual way while the server imports the backend beside it.
             return None
         server_died = False
@@ -147,13 +140,30 @@ class _Runner:
         finally:
             server.kill_child()
             _kill_marked(self.token, spare=server.process.pid)
-            copier.join(timeout=5)
-            if copier.is_alive():
-                self.log.text("deploypack: a process started by the build still holds its output open; "
-                              "its further output is not captured")
+            self._wait_for_output(copier)
             if self.timed_out or server_died:
                 self.close()
         return returncode
+
+    def copy_output(self, stream: IO[bytes]) -> threading.Thread:
+        """A thread copying a child's output into the log, closing the stream at its end."""
+        def copy() -> None:
+            try:
+                self.log.pump(stream)
+            finally:
+                stream.close()
+
+        copier = threading.Thread(target=copy, daemon=True)
+        copier.start()
+        return copier
+
+    def _wait_for_output(self, copier: threading.Thread) -> None:
+        copier.join(timeout=5)
+        if copier.is_alive():
+            # A survivor still holds the pipe (no /proc, or it scrubbed its environment): the
+            # copier is left to it (closing the stream under it would block on its lock).
+            self.log.text("deploypack: a process started by the build still holds its output open; "
+                          "its further output is not captured")
 
     def close(self) -> None:
         """Stop the hook server, if one runs (at the end of the build, whatever its outcome), and

@@ -48,10 +48,10 @@ class HookServer:
     """One server process for one interpreter and environment."""
 
     def __init__(self, python: str, in_process_script: str, cwd: str, env: Mapping[str, str],
-                 pump: Callable[[IO[bytes]], None]) -> None:
+                 copy_output: Callable[[IO[bytes]], threading.Thread]) -> None:
         self.python = python
         self.env = dict(env)
-        self._pump = pump
+        self._copy_output = copy_output
         ours, theirs = socket.socketpair()
         self._channel = ours
         try:
@@ -67,8 +67,7 @@ class HookServer:
             theirs.close()
         assert self.process.stdout is not None
         # The server's own output (the backend's import warnings) goes to the build log.
-        self._server_output = threading.Thread(target=pump, args=(self.process.stdout,), daemon=True)
-        self._server_output.start()
+        self._server_output = copy_output(self.process.stdout)
         self._replies = self._channel.makefile("rb")
         self.child_pid: int | None = None
 
@@ -90,9 +89,7 @@ class HookServer:
             raise ServerUnavailable(str(error)) from None
         finally:
             os.close(write_end)
-        output = os.fdopen(read_end, "rb")
-        copier = threading.Thread(target=self._pump, args=(output,), daemon=True)
-        copier.start()
+        copier = self._copy_output(os.fdopen(read_end, "rb"))
         started = self._reply("pid", deadline)
         if not isinstance(started, int):
             # The server ended or hung before forking: nothing of the hook ran.
