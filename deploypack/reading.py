@@ -48,23 +48,16 @@ def read_distributions(paths: list[Path], options: Options, already_read: Sequen
     findings: list[Finding] = []
     known = {dist.path: dist for dist in already_read if dist is not None}
     limits = limits_of(options)
-
-    def read(path: Path) -> Distribution | CorruptArchive:
-        if path in known:
-            return known[path]
-        try:
-            return read_distribution(path, limits)
-        except CorruptArchive as error:
-            return error
-
     # One after the other: reading is mostly Python work under the GIL (the inflating already
     # runs on its own thread), and two readers on threads were measured no faster.
-    results = [read(path) for path in paths]
-    for path, result in zip(paths, results, strict=True):
-        if isinstance(result, CorruptArchive):
-            findings.append(ARCHIVE_UNREADABLE.at(result.message, artifact=path.name))
-        else:
+    for path in paths:
+        if path in known:
+            parsed.append(known[path])
+            continue
+        try:
             # A distribution whose reading stopped at a limit is reported by check A002.
-            parsed.append(result)
+            parsed.append(read_distribution(path, limits))
+        except CorruptArchive as error:
+            findings.append(ARCHIVE_UNREADABLE.at(error.message, artifact=path.name))
     return parsed, findings
 
