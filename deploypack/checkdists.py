@@ -28,7 +28,6 @@ if TYPE_CHECKING:  # the modules below are imported by the commands: `deploypack
     from deploypack.report import Report
 
 _DIST_SUFFIXES = (".whl", ".tar.gz")
-README_RENDER_CODE = "M003"  # deploypack.checks.readme.README_RENDER, without importing the checks early
 
 
 def collect_distributions(paths: Sequence[Path]) -> list[Path]:
@@ -64,6 +63,7 @@ def run_check(options: Options, paths: list[Path], write_outdir: bool, environ: 
               progress: Callable[[str], None]) -> Report:
     from deploypack import outdir as outdir_module
     from deploypack.checks import CheckContext, apply_selection, run_checks
+    from deploypack.checks.readme import README_RENDER
     from deploypack.prerender import Prerender
     from deploypack.reading import display_path, limits_of
     from deploypack.report import Artifact, Report, verdict
@@ -75,7 +75,7 @@ def run_check(options: Options, paths: list[Path], write_outdir: bool, environ: 
     progress(f"checking {len(paths)} distribution{'s' if len(paths) != 1 else ''}…")
     # Started before any thread exists (it forks): reads the first wheel and renders its README
     # in another process while this one reads the other archives.
-    ahead = Prerender(paths, limits_of(options), render=options.is_selected(README_RENDER_CODE))
+    ahead = Prerender(paths, limits_of(options), render=options.is_selected(README_RENDER.code))
     try:
         dists, findings = _read_all(paths, options, ahead)
         findings = apply_selection(findings, options)

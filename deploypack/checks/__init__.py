@@ -8,6 +8,7 @@ context already holds everything read from the archives and the project's config
 from __future__ import annotations
 
 import dataclasses
+import importlib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol
 
@@ -91,27 +92,23 @@ def check(*rules: Rule, needs_source: bool = False) -> Callable[[CheckFunction],
     return register
 
 
+# The check modules, in report order: a module's checks run in the order it declares them.
+_CHECK_MODULES = ("archive", "classifiers", "consistency", "hygiene", "layout", "license", "metadata",
+                  "readme", "release", "requirements", "sdist", "wheel")
+
+
 def registered_checks() -> tuple[Check, ...]:
+    """Every check, in report order whichever module was imported first (importing one early,
+    for a rule's code, must not reorder the report)."""
     _load_check_modules()
-    return tuple(_CHECKS)
+    rank = {f"{__name__}.{name}": index for index, name in enumerate(_CHECK_MODULES)}
+    return tuple(sorted(_CHECKS, key=lambda check: rank.get(check.function.__module__, len(rank))))
 
 
 def _load_check_modules() -> None:
-    # Importing declares the rules and registers the checks; the order is the report order.
-    from deploypack.checks import (
-        archive,  # noqa: F401
-        classifiers,  # noqa: F401
-        consistency,  # noqa: F401
-        hygiene,  # noqa: F401
-        layout,  # noqa: F401
-        license,  # noqa: F401
-        metadata,  # noqa: F401
-        readme,  # noqa: F401
-        release,  # noqa: F401
-        requirements,  # noqa: F401
-        sdist,  # noqa: F401
-        wheel,  # noqa: F401
-    )
+    # Importing declares the rules and registers the checks.
+    for name in _CHECK_MODULES:
+        importlib.import_module(f"{__name__}.{name}")
 
 
 class Selection(Protocol):

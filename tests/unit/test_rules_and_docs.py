@@ -39,3 +39,16 @@ def test_explain_lists_every_code() -> None:
 def test_explain_unknown_code_is_a_usage_error() -> None:
     run = run_cli(["explain", "Z999"])
     assert run.exit_code == 3 and "unknown finding code" in run.stderr
+
+
+def test_importing_a_check_module_first_does_not_reorder_the_checks() -> None:
+    import subprocess
+    import sys
+
+    listing = ("from deploypack.checks import registered_checks; "
+               "print(' '.join(c.function.__module__ + '.' + c.function.__name__ for c in registered_checks()))")
+    usual = subprocess.run([sys.executable, "-c", listing], capture_output=True, text=True, check=True).stdout
+    first = "import deploypack.checks.wheel, deploypack.checks.readme; "
+    early = subprocess.run([sys.executable, "-c", first + listing], capture_output=True, text=True, check=True).stdout
+    assert usual.split() and early == usual
+    assert usual.split()[0].startswith("deploypack.checks.archive.")
