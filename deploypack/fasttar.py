@@ -123,10 +123,12 @@ class _Window:
         return have >= size
 
     def exact(self, size: int) -> bytes:
-        if not self.available(size):
-            raise Unusual("truncated")
         start = self.position
-        self.position += size
+        if len(self.buffer) - start < size:  # else the common case: sliced without a refill
+            if not self.available(size):
+                raise Unusual("truncated")
+            start = self.position
+        self.position = start + size
         return self.buffer[start:self.position]
 
     def data(self, size: int, keep: bool) -> tuple[bytes, bytes | None]:
@@ -179,18 +181,13 @@ def read_plain_tar(
     members: list[RawMember] = []
     pax: dict[str, str] = {}
     while True:
-        start = window.position
-        if len(window.buffer) - start >= BLOCK:  # the common case, without a call
-            block = window.buffer[start:start + BLOCK]
-            window.position = start + BLOCK
-        elif window.available(BLOCK):
-            block = window.exact(BLOCK)
-        else:
+        if not window.available(BLOCK):
             if window.position != len(window.buffer):
                 raise Unusual("truncated header")
             if not members or pax:
                 raise Unusual("no member, or a pax header without its member")
             return members
+        block = window.exact(BLOCK)
         if block[0] == 0 and block.count(0) == BLOCK:  # a header's name never starts with NUL
             if not members or pax:
                 raise Unusual("an empty archive")
@@ -204,13 +201,7 @@ def read_plain_tar(
         if kind == b"x":
             if pax:
                 raise Unusual("two pax headers for one member")
-            padded = size + (-size % BLOCK)
-            start = window.position
-            if len(window.buffer) - start >= padded:
-                window.position = start + padded
-                pax = _pax_records(window.buffer[start:start + size]) or {"": ""}
-            else:
-                pax = _pax_records(window.exact(padded)[:size]) or {"": ""}
+            pax = _pax_records(window.exact(size + (-size % BLOCK))[:size]) or {"": ""}
             continue
         if kind not in _TYPES:
             raise Unusual(f"member type {kind!r}")
