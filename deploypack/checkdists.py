@@ -20,11 +20,11 @@ from deploypack.errors import EnvironmentProblem, UsageError
 
 if TYPE_CHECKING:  # the modules below are imported by the commands: `deploypack --version` stays instant
     from deploypack.artifacts import ArtifactInputs
+    from deploypack.checkahead import CheckAhead
     from deploypack.checks import ReleaseInfo
     from deploypack.distributions import Distribution
     from deploypack.findings import Finding
     from deploypack.options import Options
-    from deploypack.prerender import Prerender
     from deploypack.report import Report
 
 _DIST_SUFFIXES = (".whl", ".tar.gz")
@@ -62,9 +62,9 @@ def _release(environ: Mapping[str, str]) -> ReleaseInfo:
 def run_check(options: Options, paths: list[Path], write_outdir: bool, environ: Mapping[str, str],
               progress: Callable[[str], None]) -> Report:
     from deploypack import outdir as outdir_module
+    from deploypack.checkahead import CheckAhead
     from deploypack.checks import CheckContext, apply_selection, run_checks
     from deploypack.checks.readme import README_RENDER
-    from deploypack.prerender import Prerender
     from deploypack.reading import display_path, limits_of
     from deploypack.report import Artifact, Report, verdict
 
@@ -75,7 +75,7 @@ def run_check(options: Options, paths: list[Path], write_outdir: bool, environ: 
     progress(f"checking {len(paths)} distribution{'s' if len(paths) != 1 else ''}…")
     # Started before any thread exists (it forks): reads the first wheel and renders its README
     # in another process while this one reads the other archives.
-    ahead = Prerender(paths, limits_of(options), render=options.is_selected(README_RENDER.code))
+    ahead = CheckAhead(paths, limits_of(options), render=options.is_selected(README_RENDER.code))
     try:
         dists, findings = _read_all(paths, options, ahead)
         findings = apply_selection(findings, options)
@@ -115,7 +115,7 @@ def run_check(options: Options, paths: list[Path], write_outdir: bool, environ: 
     )
 
 
-def _read_all(paths: list[Path], options: Options, ahead: Prerender) -> tuple[list[Distribution], list[Finding]]:
+def _read_all(paths: list[Path], options: Options, ahead: CheckAhead) -> tuple[list[Distribution], list[Finding]]:
     """Every archive, in the order given: the others here first, then the wheel the child read
     (read here too if the child could not)."""
     from deploypack.reading import read_distributions

@@ -49,7 +49,7 @@ class CheckContext:
     sources: ProjectSources | None = None  # None when checking dists built elsewhere
     release: ReleaseInfo = ReleaseInfo()
     git_files: tuple[str, ...] | None = None  # files tracked by git, project-relative
-    # README renders done ahead, in another process (deploypack/prerender.py), when there are any
+    # README renders done ahead, in another process (deploypack/checkahead.py), when there are any
     prerendered: ReadmeRenders | None = None
 
     @property

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from deploypack.checkahead import CheckAhead
 from deploypack.checks.readme import render_problems
 from deploypack.distributions import Limits, read_distribution
-from deploypack.prerender import Prerender
 from tests.hostile.archives import Entry, write_zip
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="renders in a forked process")
@@ -26,45 +26,45 @@ def wheel_with(tmp_path: Path, description: str, content_type: str = "text/x-rst
     ])
 
 
-def no_child_left(prerender: Prerender) -> bool:
-    return prerender._pid is None  # noqa: SLF001 - reaped by close()
+def no_child_left(ahead: CheckAhead) -> bool:
+    return ahead._pid is None  # noqa: SLF001 - reaped by close()
 
 
 def test_the_render_done_ahead_is_the_checks_own(tmp_path: Path) -> None:
-    prerender = Prerender([wheel_with(tmp_path, BROKEN_RST)], Limits())
-    found, problems = prerender.lookup(BROKEN_RST, "text/x-rst")
+    ahead = CheckAhead([wheel_with(tmp_path, BROKEN_RST)], Limits())
+    found, problems = ahead.lookup(BROKEN_RST, "text/x-rst")
     assert found
     expected = render_problems(BROKEN_RST, "text/x-rst")
     assert expected and problems == expected
-    assert no_child_left(prerender)
+    assert no_child_left(ahead)
 
 
 def test_another_text_is_not_answered(tmp_path: Path) -> None:
-    prerender = Prerender([wheel_with(tmp_path, BROKEN_RST)], Limits())
-    assert prerender.lookup(BROKEN_RST + "\nmore\n", "text/x-rst") == (False, None)
-    assert prerender.lookup(BROKEN_RST, "text/markdown") == (False, None)
-    prerender.close()
+    ahead = CheckAhead([wheel_with(tmp_path, BROKEN_RST)], Limits())
+    assert ahead.lookup(BROKEN_RST + "\nmore\n", "text/x-rst") == (False, None)
+    assert ahead.lookup(BROKEN_RST, "text/markdown") == (False, None)
+    ahead.close()
 
 
 def test_a_clean_readme_is_answered_as_rendering(tmp_path: Path) -> None:
-    prerender = Prerender([wheel_with(tmp_path, "Fine\n====\n\nText.\n")], Limits())
-    assert prerender.lookup("Fine\n====\n\nText.\n", "text/x-rst") == (True, None)
+    ahead = CheckAhead([wheel_with(tmp_path, "Fine\n====\n\nText.\n")], Limits())
+    assert ahead.lookup("Fine\n====\n\nText.\n", "text/x-rst") == (True, None)
 
 
 @pytest.mark.parametrize("content", [b"not a zip at all", b""])
 def test_a_damaged_wheel_only_means_the_check_renders_itself(content: bytes, tmp_path: Path) -> None:
     wheel = tmp_path / "pkg-1.0-py3-none-any.whl"
     wheel.write_bytes(content)
-    prerender = Prerender([wheel], Limits())
-    assert prerender.distribution() is None  # read again by the parent, which reports it
-    assert prerender.lookup(BROKEN_RST, "text/x-rst") == (False, None)
-    assert no_child_left(prerender)
+    ahead = CheckAhead([wheel], Limits())
+    assert ahead.distribution() is None  # read again by the parent, which reports it
+    assert ahead.lookup(BROKEN_RST, "text/x-rst") == (False, None)
+    assert no_child_left(ahead)
 
 
 def test_without_a_wheel_nothing_is_started(tmp_path: Path) -> None:
-    prerender = Prerender([tmp_path / "pkg-1.0.tar.gz"], Limits())
-    assert prerender._pid is None  # noqa: SLF001
-    assert prerender.lookup("x", "text/x-rst") == (False, None)
+    ahead = CheckAhead([tmp_path / "pkg-1.0.tar.gz"], Limits())
+    assert ahead._pid is None  # noqa: SLF001
+    assert ahead.lookup("x", "text/x-rst") == (False, None)
 
 
 def test_check_reports_the_render_problem_found_ahead(tmp_path: Path) -> None:
@@ -83,9 +83,9 @@ def test_nothing_is_forked_while_another_thread_runs(tmp_path: Path) -> None:
     other = threading.Thread(target=release.wait)
     other.start()
     try:
-        prerender = Prerender([wheel_with(tmp_path, BROKEN_RST)], Limits())
-        assert prerender._pid is None  # noqa: SLF001
-        assert prerender.lookup(BROKEN_RST, "text/x-rst") == (False, None)
+        ahead = CheckAhead([wheel_with(tmp_path, BROKEN_RST)], Limits())
+        assert ahead._pid is None  # noqa: SLF001
+        assert ahead.lookup(BROKEN_RST, "text/x-rst") == (False, None)
     finally:
         release.set()
         other.join()
@@ -93,14 +93,15 @@ def test_nothing_is_forked_while_another_thread_runs(tmp_path: Path) -> None:
 
 def test_the_wheel_read_ahead_is_the_one_read_here(tmp_path: Path) -> None:
     wheel = wheel_with(tmp_path, BROKEN_RST)
-    prerender = Prerender([tmp_path / "pkg-1.0.tar.gz", wheel], Limits(max_members=10))
-    assert prerender.wheel == wheel
-    ahead = prerender.distribution()
+    ahead = CheckAhead([tmp_path / "pkg-1.0.tar.gz", wheel], Limits(max_members=10))
+    assert ahead.wheel == wheel
+    child_read = ahead.distribution()
     here = read_distribution(wheel, Limits(max_members=10))
-    assert ahead is not None and ahead.members == here.members and ahead.contents == here.contents
-    assert (ahead.sha256, ahead.metadata_bytes, ahead.limit_exceeded) == (here.sha256, here.metadata_bytes, None)
-    assert prerender.lookup(BROKEN_RST, "text/x-rst")[0]
-    assert no_child_left(prerender)
+    assert child_read is not None and child_read.members == here.members and child_read.contents == here.contents
+    assert (child_read.sha256, child_read.metadata_bytes) == (here.sha256, here.metadata_bytes)
+    assert child_read.limit_exceeded is None
+    assert ahead.lookup(BROKEN_RST, "text/x-rst")[0]
+    assert no_child_left(ahead)
 
 
 def test_check_reports_the_same_with_and_without_the_child(tmp_path: Path) -> None:

@@ -33,7 +33,7 @@ def _key(description: str, content_type: str) -> str:
     return hashlib.sha256(f"{content_type}\0{description}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
-class Prerender:
+class CheckAhead:
     def __init__(self, paths: Sequence[Path], limits: Limits, render: bool = True) -> None:
         self.wheel: Path | None = None
         self._pid: int | None = None
