@@ -19,10 +19,10 @@ from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import TextIO
 
-from deploypack import actions_core
-from deploypack.action_inputs import from_environment
-from deploypack.cli import main as cli_main
-from deploypack.errors import DeploypackError
+from deploypack.action.inputs import from_environment
+from deploypack.cli.main import main as cli_main
+from deploypack.core.errors import DeploypackError
+from deploypack.report import actions_core
 
 RUNNER_WORKSPACE = "/github/workspace"
 RUNNER_HOME = "/github/home"

@@ -1,5 +1,5 @@
 import sys
 
-from deploypack.cli import main
+from deploypack.cli.main import main
 
 sys.exit(main())

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from deploypack.cli import main
+from deploypack.cli.main import main
 
 REPO = Path(__file__).resolve().parents[1]
 PROJECTS = REPO / "tests" / "data" / "projects"

@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING
 from deploypack.artifacts import manifest, provenance, sums
 from deploypack.artifacts.common import ArtifactInputs, BuildInfo, SourceInfo
 from deploypack.artifacts.source import source_info
-from deploypack.distributions import Distribution
-from deploypack.errors import EnvironmentProblem
-from deploypack.findings import Finding
+from deploypack.core.errors import EnvironmentProblem
+from deploypack.core.findings import Finding
+from deploypack.read.archives import Distribution
 
 if TYPE_CHECKING:
-    from deploypack.build import BuildResult
+    from deploypack.build.engine import BuildResult
     from deploypack.checks import ReleaseInfo
-    from deploypack.options import Options
+    from deploypack.config.options import Options
 
 KINDS = ("sums", "manifest", "sbom", "provenance")
 

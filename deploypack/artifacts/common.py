@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from packaging.utils import canonicalize_name
 
 from deploypack import __version__
-from deploypack.distributions import Distribution
-from deploypack.findings import Finding
+from deploypack.core.findings import Finding
+from deploypack.read.archives import Distribution
 
 # A wheel's WHEEL file names the backend that wrote it, e.g. "setuptools (80.9.0)", "hatchling 1.27.0".
 _GENERATOR = re.compile(r"^\s*(?P<name>[A-Za-z0-9_.\-]+?)[\s(]+v?(?P<version>[0-9][^\s)]*)\)?\s*$")

@@ -14,8 +14,8 @@ from typing import Any
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
 from deploypack.artifacts.common import ArtifactInputs, build_environment, epoch_seconds
-from deploypack.distributions import Distribution
-from deploypack.findings import count_by_severity
+from deploypack.core.findings import count_by_severity
+from deploypack.read.archives import Distribution
 
 FILENAME = "manifest.json"
 SCHEMA = "deploypack-manifest/1"

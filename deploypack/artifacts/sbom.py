@@ -27,7 +27,7 @@ from packaging.utils import canonicalize_name
 
 from deploypack import __version__
 from deploypack.artifacts.common import ArtifactInputs, epoch_seconds
-from deploypack.distributions import Distribution
+from deploypack.read.archives import Distribution
 
 try:
     from cyclonedx.contrib.license.factories import LicenseFactory

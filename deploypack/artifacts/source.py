@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from deploypack import git
 from deploypack.artifacts.common import SourceInfo
+from deploypack.project import git
 
 
 def source_info(project_dir: Path, commit: str | None, tag: str | None, epoch: str | None) -> SourceInfo:

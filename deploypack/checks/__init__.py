@@ -12,10 +12,10 @@ import importlib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol
 
-from deploypack.distributions import Distribution
-from deploypack.findings import Finding, Severity
-from deploypack.rules import Rule
-from deploypack.sources import ProjectSources
+from deploypack.core.findings import Finding, Severity
+from deploypack.core.rules import Rule
+from deploypack.project.sources import ProjectSources
+from deploypack.read.archives import Distribution
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,7 +49,7 @@ class CheckContext:
     sources: ProjectSources | None = None  # None when checking dists built elsewhere
     release: ReleaseInfo = ReleaseInfo()
     git_files: tuple[str, ...] | None = None  # files tracked by git, project-relative
-    # README renders done ahead, in another process (deploypack/checkahead.py), when there are any
+    # README renders done ahead, in another process (deploypack/read/ahead.py), when there are any
     prerendered: ReadmeRenders | None = None
 
     @property
@@ -141,6 +141,6 @@ def apply_selection(findings: Iterable[Finding], selection: Selection) -> list[F
 
 
 def counts(findings: Iterable[Finding]) -> Mapping[str, int]:
-    from deploypack.findings import count_by_severity
+    from deploypack.core.findings import count_by_severity
 
     return count_by_severity(findings)

@@ -13,9 +13,9 @@ import posixpath
 from collections.abc import Iterator
 
 from deploypack.checks import CheckContext, check
-from deploypack.distributions import Distribution, Member
-from deploypack.findings import Finding, Severity
-from deploypack.rules import Rule, rule
+from deploypack.core.findings import Finding, Severity
+from deploypack.core.rules import Rule, rule
+from deploypack.read.archives import Distribution, Member
 
 ARCHIVE_LIMIT = rule(
     "A002", "archive-over-limits", Severity.ERROR,

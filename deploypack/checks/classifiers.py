@@ -12,9 +12,9 @@ from collections.abc import Iterator
 
 from deploypack.checks import CheckContext, check
 from deploypack.checks.metadata_fields import metadata_dists, raw_metadata, where
-from deploypack.distributions import Distribution
-from deploypack.findings import Finding, Severity
-from deploypack.rules import rule
+from deploypack.core.findings import Finding, Severity
+from deploypack.core.rules import rule
+from deploypack.read.archives import Distribution
 
 UNKNOWN_CLASSIFIER = rule(
     "M005", "unknown-classifier", Severity.ERROR, "a classifier is not a known trove classifier",

@@ -12,8 +12,8 @@ from typing import Any
 
 from deploypack.checks import CheckContext, check
 from deploypack.checks.metadata_fields import dynamic_fields, metadata_version, raw_metadata, where
-from deploypack.findings import Finding, Severity
-from deploypack.rules import rule
+from deploypack.core.findings import Finding, Severity
+from deploypack.core.rules import rule
 
 METADATA_DIFFERS = rule(
     "M024", "sdist-wheel-metadata-differ", Severity.ERROR,

@@ -18,9 +18,9 @@ from collections.abc import Iterator
 
 from deploypack.checks import CheckContext, check
 from deploypack.checks.layout import SourceLocator, data_dir, install_path, tree_files
-from deploypack.distributions import Distribution, Member
-from deploypack.findings import Finding, Severity
-from deploypack.rules import Rule, rule
+from deploypack.core.findings import Finding, Severity
+from deploypack.core.rules import Rule, rule
+from deploypack.read.archives import Distribution, Member
 
 HUGE_FILE = rule(
     "C001", "huge-file", Severity.ERROR, "a file in a distribution is larger than max-file-size",

@@ -15,10 +15,10 @@ import keyword
 from collections.abc import Iterable, Iterator, Mapping
 
 from deploypack.checks import CheckContext, check
-from deploypack.checks.packaging_config import PackagingConfig, clean_path, join, matches_any, read_packaging_config
-from deploypack.distributions import Distribution
-from deploypack.findings import Finding, Severity
-from deploypack.rules import rule
+from deploypack.core.findings import Finding, Severity
+from deploypack.core.rules import rule
+from deploypack.project.packaging_config import PackagingConfig, clean_path, join, matches_any, read_packaging_config
+from deploypack.read.archives import Distribution
 
 PACKAGE_MISSING = rule(
     "W101", "package-missing-from-wheel", Severity.ERROR,

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 
 from deploypack.checks import CheckContext, check
 from deploypack.checks.metadata_fields import metadata_dists, metadata_version, raw_metadata, where
-from deploypack.distributions import Distribution
-from deploypack.findings import Finding, Severity
-from deploypack.rules import rule
+from deploypack.core.findings import Finding, Severity
+from deploypack.core.rules import rule
+from deploypack.read.archives import Distribution
 
 LICENSE_EXPRESSION_INVALID = rule(
     "M019", "license-expression-invalid", Severity.ERROR, "License-Expression is not a valid SPDX expression",

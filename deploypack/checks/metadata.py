@@ -13,9 +13,9 @@ from typing import Any
 from deploypack.checks import CheckContext, check
 from deploypack.checks.metadata_fields import at, locate, metadata_dists, raw_field_name, raw_metadata, where
 from deploypack.checks.version_source import version_source
-from deploypack.distributions import Distribution
-from deploypack.findings import Finding, Severity
-from deploypack.rules import Rule, rule
+from deploypack.core.findings import Finding, Severity
+from deploypack.core.rules import Rule, rule
+from deploypack.read.archives import Distribution
 
 METADATA_MISSING = rule(
     "M001", "metadata-missing", Severity.ERROR, "a distribution has no core metadata file",

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from deploypack.checks import CheckContext
-from deploypack.distributions import Distribution
-from deploypack.sources import SourceLocation, toml_table_line
+from deploypack.project.sources import SourceLocation, toml_table_line
+from deploypack.read.archives import Distribution
 
 # metadata field (raw name) -> where backends read it from, per configuration file
 FIELD_KEYS: dict[str, dict[str, Iterable[str]]] = {

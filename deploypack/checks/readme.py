@@ -14,9 +14,9 @@ from collections.abc import Iterable, Iterator
 
 from deploypack.checks import CheckContext, check
 from deploypack.checks.metadata_fields import at, locate, metadata_dists, raw_metadata
-from deploypack.distributions import Distribution
-from deploypack.findings import Finding, Severity
-from deploypack.rules import rule
+from deploypack.core.findings import Finding, Severity
+from deploypack.core.rules import rule
+from deploypack.read.archives import Distribution
 
 README_RENDER = rule(
     "M003", "readme-does-not-render", Severity.ERROR, "the long description does not render",

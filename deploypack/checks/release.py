@@ -16,8 +16,8 @@ from packaging.version import Version
 from deploypack.checks import CheckContext, check
 from deploypack.checks.metadata_fields import at, metadata_dists, raw_metadata
 from deploypack.checks.version_source import version_source
-from deploypack.findings import Finding, Severity
-from deploypack.rules import rule
+from deploypack.core.findings import Finding, Severity
+from deploypack.core.rules import rule
 
 VERSION_TAG_MISMATCH = rule(
     "R001", "version-tag-mismatch", Severity.ERROR, "the version built is not the version the release tag names",

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 from deploypack.checks import CheckContext, check
 from deploypack.checks.metadata_fields import at, locate, metadata_dists, raw_metadata
-from deploypack.distributions import Distribution
-from deploypack.findings import Finding, Severity
-from deploypack.rules import rule
-from deploypack.sources import SourceLocation
+from deploypack.core.findings import Finding, Severity
+from deploypack.core.rules import rule
+from deploypack.project.sources import SourceLocation
+from deploypack.read.archives import Distribution
 
 REQUIREMENT_INVALID = rule(
     "M021", "requirement-invalid", Severity.ERROR, "a dependency or extra name is not valid",

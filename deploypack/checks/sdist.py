@@ -10,14 +10,14 @@ import posixpath
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from deploypack._toml import tomllib
 from deploypack.checks import CheckContext, check
 from deploypack.checks.layout import NOT_PACKAGES, NOT_SUBPACKAGES
-from deploypack.checks.packaging_config import cfg_list, cfg_sections, matches_any, sdist_exclusions, toml_table
 from deploypack.checks.wheel import listing, top_level_names
-from deploypack.findings import Finding, Severity
-from deploypack.rules import rule
-from deploypack.sources import toml_key_line
+from deploypack.core.findings import Finding, Severity
+from deploypack.core.rules import rule
+from deploypack.core.toml import tomllib
+from deploypack.project.packaging_config import cfg_list, cfg_sections, matches_any, sdist_exclusions, toml_table
+from deploypack.project.sources import toml_key_line
 
 SDIST_LAYOUT = rule(
     "S001", "sdist-layout", Severity.ERROR, "the sdist is not one `{name}-{version}/` directory",

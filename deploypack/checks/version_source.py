@@ -12,10 +12,10 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from deploypack._toml import tomllib
 from deploypack.checks import CheckContext
 from deploypack.checks.metadata_fields import locate
-from deploypack.sources import CONFIG_FILES, ProjectSources, SourceLocation, toml_key_line, toml_table_line
+from deploypack.core.toml import tomllib
+from deploypack.project.sources import CONFIG_FILES, ProjectSources, SourceLocation, toml_key_line, toml_table_line
 
 _VCS_BUILD_REQUIREMENTS = re.compile(
     r"^\s*(setuptools[-_]scm|setuptools[-_]git[-_]versioning|hatch[-_]vcs|versioningit|poetry[-_]dynamic[-_]versioning"

@@ -11,9 +11,9 @@ from collections.abc import Iterable, Iterator
 
 from deploypack.checks import CheckContext, check
 from deploypack.checks.layout import SourceLocator, data_dir, install_path, is_importable_name, tree_files
-from deploypack.distributions import Distribution, Member
-from deploypack.findings import Finding, Severity
-from deploypack.rules import rule
+from deploypack.core.findings import Finding, Severity
+from deploypack.core.rules import rule
+from deploypack.read.archives import Distribution, Member
 
 RECORD_MISSING = rule(
     "W001", "record-missing", Severity.ERROR, "the wheel has no .dist-info/RECORD",

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from deploypack.action_inputs import INPUTS
+from deploypack.action.inputs import INPUTS
 from tests.conftest import PROJECTS, REPO, git_init
 from tests.runner_emulator import Runner, parse_file_command
 

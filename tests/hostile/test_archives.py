@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from deploypack.checks import CheckContext, run_checks
-from deploypack.distributions import read_distribution
-from deploypack.findings import Finding
-from deploypack.options import Options
-from deploypack.reading import read_distributions
+from deploypack.config.options import Options
+from deploypack.core.findings import Finding
+from deploypack.read.archives import read_distribution
+from deploypack.read.collect import read_distributions
 from tests.hostile.archives import (
     Entry,
     sdist_entries,

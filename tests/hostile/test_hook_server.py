@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from deploypack.distributions import read_distribution
+from deploypack.read.archives import read_distribution
 from tests.hostile.backends import is_running
 from tests.hostile.test_hostile_builds import Sandbox, sandbox  # noqa: F401 - the fixture
 

@@ -17,11 +17,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deploypack import actions_core
-from deploypack.findings import Finding, Severity
-from deploypack.report import Report
-from deploypack.reporters import github
-from deploypack.rules import all_rules
+from deploypack.core.findings import Finding, Severity
+from deploypack.core.rules import all_rules
+from deploypack.report import actions_core, github
+from deploypack.report.model import Report
 from tests.conftest import clean_environ, run_cli
 from tests.runner_emulator import Runner, parse_file_command, read_file_command
 
@@ -248,7 +247,7 @@ def test_no_stderr_text_yields_a_live_command(chunks: list[str]) -> None:
 def test_no_project_value_forges_an_output(name: str, version: str, path: str) -> None:
     import tempfile
 
-    from deploypack.report import Artifact
+    from deploypack.report.model import Artifact
 
     report = Report(ok=False, exit_code=1, project_name=name, project_version=version, project_path=path,
                     artifacts=[Artifact(path or "x.whl", "wheel", 1, "0" * 64)], findings=(), timings={},

@@ -1,4 +1,4 @@
-"""Build environments reused across runs (deploypack/envcache.py), with real builds."""
+"""Build environments reused across runs (deploypack/build/envcache.py), with real builds."""
 
 from __future__ import annotations
 

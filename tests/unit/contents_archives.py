@@ -12,10 +12,10 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from deploypack.checks import CheckContext, registered_checks
-from deploypack.distributions import Distribution, Limits, read_distribution
-from deploypack.findings import Finding
-from deploypack.options import Options
-from deploypack.sources import ProjectSources
+from deploypack.config.options import Options
+from deploypack.core.findings import Finding
+from deploypack.project.sources import ProjectSources
+from deploypack.read.archives import Distribution, Limits, read_distribution
 
 METADATA = "Metadata-Version: 2.4\nName: {name}\nVersion: {version}\nSummary: s\n{extra}\n"
 WHEEL = "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: {purelib}\n{tags}\n"

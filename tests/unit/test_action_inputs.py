@@ -12,8 +12,8 @@ from types import ModuleType
 import pytest
 import yaml
 
-from deploypack.action_inputs import BY_NAME, DEFAULT_REPORT, INPUTS, from_environment, secrets_in
-from deploypack.errors import ExitCode, UsageError
+from deploypack.action.inputs import BY_NAME, DEFAULT_REPORT, INPUTS, from_environment, secrets_in
+from deploypack.core.errors import ExitCode, UsageError
 from tests.conftest import REPO, clean_environ
 from tests.runner_emulator import Runner, parse_file_command
 
@@ -215,7 +215,7 @@ def test_entrypoint_builds_a_project_in_a_subdirectory(tmp_path: Path, monkeypat
 
 
 def test_gate_and_release_inputs_reach_their_options() -> None:
-    from deploypack.action_inputs import from_environment
+    from deploypack.action.inputs import from_environment
 
     invocation = from_environment({
         "INPUT_PATH": ".", "INPUT_GATE": "yes", "INPUT_OFFLINE": "TRUE", "INPUT_REPRODUCIBLE": "1",

@@ -8,7 +8,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deploypack import actions_core
+from deploypack.report import actions_core
 from tests.runner_emulator import (
     Command,
     FileCommandError,

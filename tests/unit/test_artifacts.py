@@ -25,8 +25,8 @@ from deploypack.artifacts import (
     sums,
     write_artifacts,
 )
-from deploypack.distributions import read_distribution
-from deploypack.findings import Finding, Severity
+from deploypack.core.findings import Finding, Severity
+from deploypack.read.archives import read_distribution
 from tests.conftest import SCHEMAS
 
 METADATA = """\
@@ -219,7 +219,7 @@ def test_artifact_selection_writes_only_what_was_asked(tmp_path: Path) -> None:
 
 
 def test_a_disk_error_while_writing_is_an_environment_problem(tmp_path: Path) -> None:
-    from deploypack.errors import EnvironmentProblem
+    from deploypack.core.errors import EnvironmentProblem
 
     inputs = inputs_for(tmp_path)
     with pytest.raises(EnvironmentProblem) as raised:
@@ -234,7 +234,7 @@ def test_a_disk_error_while_writing_is_an_environment_problem(tmp_path: Path) ->
     ({}, ("sums", "manifest", "sbom", "provenance")),
 ])
 def test_the_artifact_kinds_come_from_the_option_cascade(tmp_path: Path, layer: dict, expected: tuple) -> None:
-    from deploypack.options import resolve
+    from deploypack.config.options import resolve
 
     (tmp_path / "pyproject.toml").write_text('[tool.deploypack]\nreproducible = true\n')
     options = resolve(tmp_path, {}, layer)

@@ -7,7 +7,7 @@ import tarfile
 import zipfile
 from pathlib import Path
 
-from deploypack.reproducible import compare_archives, findings_for
+from deploypack.build.reproducible import compare_archives, findings_for
 
 
 def tar(path: Path, members: list[tuple[str, bytes]], *, mtime: int = 1_700_000_000, mode: int = 0o644,

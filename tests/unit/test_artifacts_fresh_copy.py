@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from deploypack.reproducible import fresh_copy
+from deploypack.build.reproducible import fresh_copy
 
 
 def tree(root: Path, files: dict[str, str]) -> Path:

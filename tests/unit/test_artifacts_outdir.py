@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from deploypack import outdir
-from deploypack.errors import UsageError
+from deploypack.artifacts import outdir
+from deploypack.core.errors import UsageError
 
 
 def snapshot(directory: Path) -> dict[str, bytes]:

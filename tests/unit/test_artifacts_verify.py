@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from deploypack.errors import UsageError
-from deploypack.verify import verify_directory
+from deploypack.core.errors import UsageError
+from deploypack.pipeline.verify import verify_directory
 from tests.unit.test_artifacts import inputs_for
 
 

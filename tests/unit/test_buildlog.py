@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from deploypack.buildlog import BuildLog
+from deploypack.build.log import BuildLog
 
 
 def test_small_output_is_kept_whole(tmp_path: Path) -> None:

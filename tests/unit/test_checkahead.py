@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from deploypack.checkahead import CheckAhead
 from deploypack.checks.readme import render_problems
-from deploypack.distributions import Limits, read_distribution
+from deploypack.read.ahead import CheckAhead
+from deploypack.read.archives import Limits, read_distribution
 from tests.hostile.archives import Entry, write_zip
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="renders in a forked process")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from deploypack.findings import Severity
+from deploypack.core.findings import Severity
 from tests.unit.contents_archives import codes, context, findings, write_sdist, write_wheel
 
 PKG = {"demo/__init__.py": "", "setup.py": ""}

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from deploypack.checks import CheckContext, ReleaseInfo, run_checks
-from deploypack.distributions import Distribution, read_distribution
-from deploypack.findings import Finding, Severity
-from deploypack.options import Options
-from deploypack.sources import ProjectSources
+from deploypack.config.options import Options
+from deploypack.core.findings import Finding, Severity
+from deploypack.project.sources import ProjectSources
+from deploypack.read.archives import Distribution, read_distribution
 
 Fields = Iterable[tuple[str, str]]
 

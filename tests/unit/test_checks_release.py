@@ -14,10 +14,10 @@ import pytest
 
 from deploypack.checks import CheckContext, ReleaseInfo, run_checks
 from deploypack.checks.release import tag_version
-from deploypack.distributions import Distribution, read_distribution
-from deploypack.findings import Finding, Severity
-from deploypack.options import Options
-from deploypack.sources import ProjectSources
+from deploypack.config.options import Options
+from deploypack.core.findings import Finding, Severity
+from deploypack.project.sources import ProjectSources
+from deploypack.read.archives import Distribution, read_distribution
 
 
 def archives(directory: Path, version: str, files: Mapping[str, str] = ()) -> list[Distribution]:
@@ -143,8 +143,8 @@ def test_configured_tag_patterns_are_used(tmp_path: Path) -> None:
 
 
 def test_tag_patterns_without_the_version_field_are_a_configuration_error(tmp_path: Path) -> None:
-    from deploypack import options
-    from deploypack.errors import ConfigurationError
+    from deploypack.config import options
+    from deploypack.core.errors import ConfigurationError
 
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.deploypack]\ntag-patterns = ["release"]\n')
     with pytest.raises(ConfigurationError) as raised:
@@ -158,7 +158,7 @@ def test_tag_patterns_without_the_version_field_are_a_configuration_error(tmp_pa
 def test_release_info_prefers_the_tag_a_pattern_reads(tmp_path: Path) -> None:
     import subprocess
 
-    from deploypack.pipeline import release_info
+    from deploypack.pipeline.build_run import release_info
     from tests.conftest import git_init
 
     (tmp_path / "file.txt").write_text("x")

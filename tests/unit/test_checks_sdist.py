@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from deploypack.findings import Severity
+from deploypack.core.findings import Severity
 from tests.unit.contents_archives import codes, context, findings, write_sdist, write_wheel
 
 PYPROJECT = '[project]\nname = "demo"\nversion = "1.0"\nreadme = "README.md"\nlicense = {file = "LICENSE"}\n'
@@ -125,7 +125,7 @@ def test_tests_inside_the_package_left_out_are_a_note(tmp_path: Path) -> None:
 
 
 def test_build_configuration_reader_for_every_backend() -> None:
-    from deploypack.checks.packaging_config import read_packaging_config, sdist_exclusions
+    from deploypack.project.packaging_config import read_packaging_config, sdist_exclusions
 
     setuptools = read_packaging_config({
         "pyproject.toml": "[tool.setuptools.packages.find]\nwhere = ['src']\nexclude = ['demo.tests*']\n"})

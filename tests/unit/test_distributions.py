@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from deploypack.distributions import CorruptArchive, Limits, printable_name, read_distribution
+from deploypack.read.archives import CorruptArchive, Limits, printable_name, read_distribution
 from tests.hostile.archives import Entry, sdist_entries, wheel_entries, write_tar, write_zip
 
 
@@ -92,8 +92,8 @@ def test_printable_name_escapes_undecodable_bytes() -> None:
 
 def test_reader_defaults_are_the_documented_option_defaults(tmp_path: Path) -> None:
     # `check`, `build` and a bare read_distribution() must stop at the same places.
-    from deploypack.options import Options
-    from deploypack.reading import limits_of
+    from deploypack.config.options import Options
+    from deploypack.read.collect import limits_of
 
     assert limits_of(Options(project_dir=tmp_path, outdir=tmp_path / "dist")) == Limits()
     assert Limits() == Limits(max_members=200_000, max_unpacked_size=4 * 1024**3, max_compression_ratio=200.0)

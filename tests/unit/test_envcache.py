@@ -1,4 +1,4 @@
-"""The build-environment cache's keys, expiry and copies (deploypack/envcache.py)."""
+"""The build-environment cache's keys, expiry and copies (deploypack/build/envcache.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import os
 import time
 from pathlib import Path
 
-from deploypack import envcache
-from deploypack.envcache import EnvCache
+from deploypack.build import envcache
+from deploypack.build.envcache import EnvCache
 
 
 def test_key_depends_on_what_goes_into_the_environment(tmp_path: Path) -> None:

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from deploypack import distributions, fasttar
+from deploypack.read import archives as distributions
+from deploypack.read import fasttar
 
 LIMITS = distributions.Limits()
 
@@ -136,7 +137,7 @@ def test_reader_stops_cleanly_on_random_bytes() -> None:
 @pytest.mark.parametrize("inflater", ["isal", "zlib"])
 def test_both_inflaters_read_sdists_alike_and_decline_damage(inflater: str, tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    from deploypack import inflate
+    from deploypack.read import inflate
 
     if inflater == "zlib":
         monkeypatch.setattr(inflate, "_isal", None)

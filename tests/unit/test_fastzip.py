@@ -10,7 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from deploypack import distributions, fastzip
+from deploypack.read import archives as distributions
+from deploypack.read import fastzip
 
 LIMITS = distributions.Limits()
 
@@ -140,7 +141,7 @@ def test_any_wheel_reads_the_same_both_ways(entries: list, tmp_path_factory) -> 
 @pytest.fixture(params=["isal", "zlib"])
 def inflater(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Each reader test below runs with python-isal (when installed) and with zlib."""
-    from deploypack import inflate
+    from deploypack.read import inflate
 
     if request.param == "zlib":
         monkeypatch.setattr(inflate, "_isal", None)
@@ -151,7 +152,7 @@ def inflater(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
 
 @pytest.mark.parametrize("how", ["crc", "truncated"])
 def test_both_inflaters_read_alike_and_decline_damage(how: str, inflater: str, tmp_path: Path) -> None:
-    from deploypack import inflate
+    from deploypack.read import inflate
 
     assert inflate.backend() == inflater
     path = write_wheel(tmp_path / "demo-1.0-py3-none-any.whl", ENTRIES)

@@ -10,9 +10,10 @@ import sys
 import pytest
 from packaging.version import Version
 
-from deploypack import gate, index_client
 from deploypack.checks import ReleaseInfo
-from deploypack.errors import EnvironmentProblem
+from deploypack.core.errors import EnvironmentProblem
+from deploypack.gate import index_client
+from deploypack.gate import release_gate as gate
 from tests.conftest import clean_environ, git_init
 
 
@@ -279,7 +280,7 @@ def test_without_configuration_it_is_pips_own_default():
 # --- back-ports on branches ---------------------------------------------------------------------
 
 def test_backport_setting_is_a_switch_or_branch_patterns():
-    from deploypack.options import PARSERS
+    from deploypack.config.options import PARSERS
 
     parse = PARSERS["allow-backport"]
     assert parse("true") is True and parse(False) is False

@@ -7,9 +7,9 @@ import json
 import re
 from pathlib import Path
 
-from deploypack.findings import Finding, Severity
-from deploypack.report import Artifact, Report
-from deploypack.reporters import github
+from deploypack.core.findings import Finding, Severity
+from deploypack.report import github
+from deploypack.report.model import Artifact, Report
 from tests.runner_emulator import Runner, parse_file_command
 
 SHA = "ab" * 32
@@ -150,7 +150,7 @@ def test_the_readable_report_is_printed_inert(tmp_path: Path) -> None:
 
 def test_the_prefix_is_the_projects_path_in_its_git_repository(tmp_path: Path) -> None:
     """Checked out below the workspace (actions/checkout `path:`): paths are relative to the repository."""
-    from deploypack.cli import _repository_prefix
+    from deploypack.cli.main import _repository_prefix
     from tests.conftest import git_init
 
     repository = tmp_path / "workspace" / "checkout"

@@ -9,9 +9,9 @@ import os
 import jsonschema
 import pytest
 
-from deploypack.findings import Finding, Severity
-from deploypack.report import Artifact, Report, render_json
-from deploypack.reporters import text
+from deploypack.core.findings import Finding, Severity
+from deploypack.report import text
+from deploypack.report.model import Artifact, Report, render_json
 from tests.conftest import REPO, SCHEMAS
 
 GOLDEN = REPO / "tests" / "data" / "golden"
@@ -88,7 +88,7 @@ def test_terminal_control_characters_are_neutralised() -> None:
 
 
 def test_github_golden_annotations_outputs_and_summary() -> None:
-    from deploypack.reporters import github
+    from deploypack.report import github
 
     report = sample_report()
     annotations, _left_out = github.annotation_lines(report, "packages/demo")

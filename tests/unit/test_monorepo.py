@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from deploypack import monorepo
-from deploypack.errors import ConfigurationError, UsageError
+from deploypack.core.errors import ConfigurationError, UsageError
+from deploypack.monorepo import discover as monorepo
 from tests.conftest import clean_environ, run_cli
 
 PEP621 = '[build-system]\nrequires = ["flit_core"]\nbuild-backend = "flit_core.buildapi"\n[project]\nname = "{name}"\n'
@@ -184,7 +184,7 @@ def test_the_example_workflow_runs_the_same_commands_as_plan_run():
     """examples/workflows/monorepo.yml and `plan --run` must stay one code path."""
     import yaml
 
-    from deploypack.runner import job_command
+    from deploypack.monorepo.runner import job_command
     from tests.conftest import REPO
 
     workflow = yaml.safe_load((REPO / "examples" / "workflows" / "monorepo.yml").read_text())

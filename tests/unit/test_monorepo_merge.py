@@ -14,8 +14,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from deploypack import merge
-from deploypack.errors import UsageError
+from deploypack.core.errors import UsageError
+from deploypack.monorepo import merge
 from tests.conftest import SCHEMAS, clean_environ, run_cli
 from tests.unit.test_monorepo import read_outputs
 

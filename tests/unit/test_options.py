@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from deploypack import options
-from deploypack.errors import ConfigurationError
-from deploypack.findings import Severity
+from deploypack.config import options
+from deploypack.core.errors import ConfigurationError
+from deploypack.core.findings import Severity
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from deploypack.readahead import readahead
+from deploypack.read.readahead import readahead
 
 
 def test_items_arrive_in_order() -> None:

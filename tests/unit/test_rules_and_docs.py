@@ -2,14 +2,14 @@ from __future__ import annotations
 
 import re
 
-from deploypack.docs import render_checks_markdown
-from deploypack.rules import all_rules
+from deploypack.catalogue import render_checks_markdown
+from deploypack.core.rules import all_rules
 from tests.conftest import REPO, run_cli
 
 
 def test_docs_checks_md_is_generated_from_the_registry() -> None:
     committed = (REPO / "docs" / "checks.md").read_text(encoding="utf-8")
-    assert committed == render_checks_markdown(), "regenerate: python -m deploypack.docs > docs/checks.md"
+    assert committed == render_checks_markdown(), "regenerate: python -m deploypack.catalogue > docs/checks.md"
 
 
 def test_every_rule_is_documented_and_well_formed() -> None:

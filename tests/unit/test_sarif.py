@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deploypack.findings import Finding, Severity
-from deploypack.report import Artifact, Report
-from deploypack.reporters import sarif
-from deploypack.rules import all_rules
+from deploypack.core.findings import Finding, Severity
+from deploypack.core.rules import all_rules
+from deploypack.report import sarif
+from deploypack.report.model import Artifact, Report
 from tests.conftest import SCHEMAS, run_cli
 
 SCHEMA = json.loads((SCHEMAS / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))

@@ -1,0 +1,343 @@
+"""Turn a failed build into one finding that says why and where to fix it.
+
+The backend only leaves text behind (a traceback, pip's complaint), so this module reads
+that text, and the project's configuration, to name the cause: the pyproject.toml line of
+a syntax error, the requirement that cannot be installed, the `setup.py` line that raised,
+the README that the configuration names but that does not exist.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from deploypack.core.findings import Finding, Severity
+from deploypack.core.rules import rule
+from deploypack.core.toml import tomllib
+from deploypack.project.sources import ProjectSources, toml_key_line, toml_table_line
+
+PYPROJECT_SYNTAX = rule(
+    "B001", "pyproject-syntax", Severity.ERROR, "pyproject.toml is not valid TOML",
+    why="No build frontend or backend can read the project's configuration, so nothing can be built.",
+    fix="Correct the TOML syntax at the line and column given (a missing quote, bracket or comma is usual).",
+)
+BUILD_SYSTEM_INVALID = rule(
+    "B002", "build-system-invalid", Severity.ERROR, "the [build-system] table is invalid",
+    why="PEP 518/517 frontends refuse a [build-system] table without `requires` or with wrong types.",
+    fix="Give [build-system] a `requires` list of strings and a `build-backend` string.",
+)
+REQUIREMENT_UNAVAILABLE = rule(
+    "B003", "build-requirement-unavailable", Severity.ERROR,
+    "a build requirement cannot be installed",
+    why="The build environment needs every requirement of [build-system] (and those the backend asks for); "
+    "one that does not exist on the index, or whose version range matches nothing, stops the build.",
+    fix="Correct the requirement's name or version range in [build-system] requires.",
+)
+BACKEND_UNAVAILABLE = rule(
+    "B004", "build-backend-unavailable", Severity.ERROR, "the build backend cannot be imported",
+    why="The `build-backend` named in pyproject.toml could not be imported in the build environment.",
+    fix="Check the spelling of `build-backend` and that the package providing it is listed in `requires` "
+    "(or that `backend-path` points at an in-tree backend).",
+)
+SETUP_PY_RAISED = rule(
+    "B005", "setup-py-raised", Severity.ERROR, "setup.py (or other project code) raised an exception",
+    why="The backend runs the project's own build code; an exception there stops the build.",
+    fix="Fix the line of the project file named in the finding; the full traceback is in the build log.",
+)
+DECLARED_FILE_MISSING = rule(
+    "B006", "declared-file-missing", Severity.ERROR, "a file named by the configuration does not exist",
+    why="A README or license file named in the project's configuration is read at build time; "
+    "when it is missing the build fails (or, worse, publishes without it).",
+    fix="Create the file, or correct its name in the configuration line given.",
+)
+MISSING_FROM_SDIST = rule(
+    "B007", "file-missing-from-sdist", Severity.ERROR,
+    "the wheel cannot be built from the sdist: a file it needs is not in the sdist",
+    why="Installers build from the sdist whenever no wheel fits; an sdist that lacks a file the build "
+    "needs is broken for every one of those users, although building from the tree works.",
+    fix="Include the file in the sdist (MANIFEST.in for setuptools, the sdist include settings of "
+    "other backends) or stop the build from needing it.",
+)
+BACKEND_FAILED = rule(
+    "B008", "backend-failed", Severity.ERROR, "the build backend failed",
+    why="The backend reported an error that deploypack could not attribute to a more specific cause.",
+    fix="Read the tail of the build log shown with the finding (the whole log is kept beside the report).",
+)
+BUILD_TIMEOUT = rule(
+    "B009", "build-timeout", Severity.ERROR, "the build did not finish in time",
+    why="A build that hangs (waiting on input, the network, or a deadlock) would hold the CI job until it "
+    "is killed, without saying why.",
+    fix="Find what the build waits for in the log; raise `timeout` only if the build is legitimately slow.",
+)
+NOT_INSTALLED = rule(
+    "B011", "build-requirement-not-installed", Severity.ERROR,
+    "--no-isolation: a build requirement is not installed in the current environment",
+    why="Without isolation the backend runs in the current environment, so every build requirement "
+    "must already be installed there, in a matching version.",
+    fix="Install the requirements named (pip install ...) or build with isolation.",
+)
+NO_BUILD_CONFIG = rule(
+    "B010", "no-build-configuration", Severity.ERROR, "the project has no pyproject.toml or setup.py",
+    why="Without one of them no PEP 517 frontend knows how to build the project.",
+    fix="Add a pyproject.toml with [build-system] and [project] tables.",
+)
+
+_TOML_POSITION = re.compile(r"at line (\d+), column (\d+)")
+_FRAME = re.compile(r'^\s*File "(?P<path>[^"]+)", line (?P<line>\d+)')
+_EXCEPTION_LINE = re.compile(
+    r"^(?:[\w.]+\.)?(?P<type>\w*(?:Error|Exception|Exit|Warning)|KeyboardInterrupt)\b:?\s?(?P<text>.*)$"
+)
+_NO_SUCH_FILE = re.compile(
+    r"No such file or directory: '([^']+)'"
+    r"|[Ff]ile (?:does not exist|not found): '?([^'\s]+)'?"
+    r"|does not exist: ([^\s,]+)"
+)
+_PIP_NOT_FOUND = re.compile(
+    r"(?:No matching distribution found for|Could not find a version that satisfies the requirement) (\S+)"
+)
+_UV_NOT_FOUND = re.compile(r"Because (\S+?)(?:[<>=!~][^\s]*)? (?:was not found in the package registry|has no versions|"
+                           r"was not found in the provided package locations)")
+_UV_NO_VERSION = re.compile(r"Because there (?:is|are) no versions? of (\S+)")
+_NETWORK = re.compile(
+    r"NewConnectionError|Failed to establish a new connection|Temporary failure in name resolution|"
+    r"Network is unreachable|Name or service not known|ProxyError|Connection refused|ConnectTimeout|"
+    r"dns error|failed to lookup address|error sending request|Failed to fetch|Could not connect",
+)
+
+
+def toml_syntax_finding(sources_dir: Path) -> Finding | None:
+    """A finding when pyproject.toml does not parse, with line and column."""
+    path = sources_dir / "pyproject.toml"
+    if not path.is_file():
+        return None
+    try:
+        tomllib.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as error:
+        return PYPROJECT_SYNTAX.at(f"pyproject.toml is not UTF-8 (byte {error.start})", file="pyproject.toml")
+    except tomllib.TOMLDecodeError as error:
+        text = str(error)
+        position = _TOML_POSITION.search(text)
+        line, column = (int(position.group(1)), int(position.group(2))) if position else (None, None)
+        message = _TOML_POSITION.sub("", text).strip().rstrip("()").strip()
+        return PYPROJECT_SYNTAX.at(f"pyproject.toml: {message}", file="pyproject.toml", line=line, column=column)
+    return None
+
+
+def build_system_finding(sources: ProjectSources, error: Exception) -> Finding:
+    text = sources.text("pyproject.toml") or ""
+    return BUILD_SYSTEM_INVALID.at(
+        f"[build-system]: {error}", file="pyproject.toml", line=toml_table_line(text, "build-system")
+    )
+
+
+def _config_line(sources: ProjectSources, needle: str) -> tuple[str | None, int | None]:
+    """The config file and line mentioning `needle` (a requirement, a file name)."""
+    for name in ("pyproject.toml", "setup.cfg", "setup.py"):
+        text = sources.text(name)
+        if not text:
+            continue
+        for number, line in enumerate(text.splitlines(), start=1):
+            if needle in line:
+                return name, number
+    return None, None
+
+
+_INDEX_IN_LOG = re.compile(r"Looking in indexes: (\S+)|Failed to fetch: `?(\S+?)`?(?:\s|$)")
+_NETWORK_REASON = re.compile(r"Connection refused|Network is unreachable|Temporary failure in name resolution|"
+                             r"Name or service not known|timed out|certificate verify failed|ProxyError")
+
+
+def unreachable_index(log_text: str) -> tuple[str | None, str | None]:
+    """The index the installer tried (credentials removed) and why it failed, from its output."""
+    index = None
+    for match in _INDEX_IN_LOG.finditer(log_text):
+        # pip names the index; uv names the project page it fetched, whose parent is the index
+        index = match.group(1).split(",")[0] if match.group(1) else match.group(2).rstrip("/").rsplit("/", 1)[0]
+    if index is not None:
+        index = re.sub(r"(?<=://)[^/@]*@", "", index)  # never print a token from the URL
+    reasons = _NETWORK_REASON.findall(log_text)
+    return index, reasons[-1] if reasons else None
+
+
+def is_network_failure(log_text: str) -> bool:
+    return bool(_NETWORK.search(log_text)) and not (_PIP_NOT_FOUND.search(log_text) and "404" in log_text)
+
+
+def requirement_finding(sources: ProjectSources, log_text: str, requirements: list[str]) -> Finding | None:
+    """When installing build requirements failed because one does not exist or matches nothing."""
+    match = _PIP_NOT_FOUND.search(log_text) or _UV_NOT_FOUND.search(log_text) or _UV_NO_VERSION.search(log_text)
+    if not match:
+        return None
+    spec = match.group(1)
+    name = re.split(r"[<>=!~;\[ ]", spec, maxsplit=1)[0]
+    declared = next(
+        (r for r in requirements if re.split(r"[<>=!~;\[ ]", r, maxsplit=1)[0].lower() == name.lower()), spec
+    )
+    file, line = _config_line(sources, declared) if declared else (None, None)
+    if file is None:
+        file, line = _config_line(sources, name)
+    return REQUIREMENT_UNAVAILABLE.at(
+        f"build requirement {declared!r} cannot be installed: no version of {name!r} on the index matches",
+        file=file, line=line,
+        hint="Check the name and version range of this requirement (the installer's message is in the build log).",
+    )
+
+
+def backend_unavailable_finding(sources: ProjectSources, backend: str, detail: str) -> Finding:
+    text = sources.text("pyproject.toml") or ""
+    line = toml_key_line(text, "build-system", "build-backend")
+    return BACKEND_UNAVAILABLE.at(
+        f"build backend {backend!r} cannot be imported{': ' + detail if detail else ''}",
+        file="pyproject.toml" if text else None, line=line,
+    )
+
+
+def declared_files_finding(sources: ProjectSources) -> Finding | None:
+    """Before building: a README or license file that the configuration names but that does not exist."""
+    for file_name, config_file, line in _declared_files(sources):
+        if not (sources.project_dir / file_name).exists():
+            return DECLARED_FILE_MISSING.at(
+                f"{config_file} names {file_name!r}, which does not exist in the project",
+                file=config_file, line=line,
+            )
+    return None
+
+
+def _declared_files(sources: ProjectSources) -> list[tuple[str, str, int | None]]:
+    """(file, config file, line) for every README/license file the configuration names literally."""
+    names: list[tuple[str, str]] = []
+    text = sources.text("pyproject.toml")
+    if text:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
+            data = {}
+        project = data.get("project", {})
+        poetry = data.get("tool", {}).get("poetry", {})
+        for readme in (project.get("readme"), poetry.get("readme")):
+            if isinstance(readme, dict):
+                readme = readme.get("file")
+            for name in readme if isinstance(readme, list) else [readme]:
+                if isinstance(name, str):
+                    names.append((name, "pyproject.toml"))
+        license_table = project.get("license")
+        if isinstance(license_table, dict) and isinstance(license_table.get("file"), str):
+            names.append((license_table["file"], "pyproject.toml"))
+        for pattern in project.get("license-files") or []:
+            if isinstance(pattern, str) and not any(ch in pattern for ch in "*?["):
+                names.append((pattern, "pyproject.toml"))  # a literal path, not a glob
+    found = [(name, config, _config_line(sources, name)[1]) for name, config in names]
+    cfg = sources.text("setup.cfg")
+    if cfg:
+        for number, line in enumerate(cfg.splitlines(), start=1):
+            match = re.match(r"^\s*(long_description|description)\s*=\s*file:\s*(.+)$", line)
+            if match:
+                for name in match.group(2).split(","):
+                    if name.strip():
+                        found.append((name.strip(), "setup.cfg", number))
+    return found
+
+
+def failure_finding(
+    *,
+    log_text: str,
+    sources: ProjectSources,
+    roots: dict[Path, str],
+    stage: str,
+    unpacked_sdist: Path | None,
+) -> Finding:
+    """Name the cause of a backend failure from its output.
+
+    `roots` maps directories the backend ran in (the project, the unpacked sdist) to "" so
+    that traceback paths inside them become project-relative paths.
+    """
+    frames = _project_frames(log_text, roots)
+    exception = _last_exception(log_text)
+    missing = _missing_file(log_text)
+    if missing and stage == "wheel" and unpacked_sdist is not None:
+        relative = _relative_to_roots(missing, {unpacked_sdist: ""}, unpacked_sdist) or missing
+        if (sources.project_dir / relative).exists() and not (unpacked_sdist / relative).exists():
+            return MISSING_FROM_SDIST.at(
+                f"{relative!r} exists in the project but not in the sdist, and building the wheel from "
+                "the sdist needs it",
+                file=relative,
+            )
+    if missing:
+        relative = _relative_to_roots(missing, roots, sources.project_dir) or missing
+        if not (sources.project_dir / relative).exists():
+            config_file, line = _config_line(sources, Path(relative).name)
+            if config_file:
+                return DECLARED_FILE_MISSING.at(
+                    f"the build needs {relative!r}, which does not exist (named in {config_file})",
+                    file=config_file, line=line,
+                )
+    if frames:
+        file, line = frames[-1]
+        what = exception or "an exception"
+        return SETUP_PY_RAISED.at(f"{file} raised during the {stage} build: {what}", file=file, line=line)
+    tail = _telling_tail(log_text)
+    config = sources.find_any_file()
+    return BACKEND_FAILED.at(
+        f"the build backend failed while building the {stage}" + (f": {exception}" if exception else ""),
+        file=config.file if config else None,
+        hint="Tail of the build log:\n" + tail if tail else None,
+    )
+
+
+def _relative_to_roots(path_text: str, roots: dict[Path, str], default_root: Path) -> str | None:
+    path = Path(path_text)
+    if not path.is_absolute():
+        return path.as_posix()
+    for root in roots:
+        try:
+            return path.resolve().relative_to(root.resolve()).as_posix()
+        except (ValueError, OSError):
+            continue
+    try:
+        return path.relative_to(default_root).as_posix()
+    except ValueError:
+        return None
+
+
+def _project_frames(log_text: str, roots: dict[Path, str]) -> list[tuple[str, int]]:
+    frames = []
+    resolved = [root.resolve() for root in roots]
+    for line in log_text.splitlines():
+        match = _FRAME.match(line)
+        if not match:
+            continue
+        raw = Path(match.group("path"))
+        if match.group("path") == "<string>" and (resolved[0] / "setup.py").is_file():
+            # setuptools' legacy backend exec()s setup.py, so its frames carry no file name.
+            raw = resolved[0] / "setup.py"
+        for root in resolved:
+            candidate = raw if raw.is_absolute() else root / raw
+            try:
+                relative = candidate.resolve().relative_to(root)
+            except (ValueError, OSError):
+                continue
+            if "site-packages" not in relative.parts and not relative.parts[0].startswith("build-env"):
+                frames.append((relative.as_posix(), int(match.group("line"))))
+            break
+    return frames
+
+
+def _last_exception(log_text: str) -> str | None:
+    for line in reversed(log_text.splitlines()):
+        match = _EXCEPTION_LINE.match(line.strip())
+        if match and match.group("type") not in ("CalledProcessError",):
+            return line.strip()[:500]
+    return None
+
+
+def _missing_file(log_text: str) -> str | None:
+    for line in reversed(log_text.splitlines()):
+        match = _NO_SUCH_FILE.search(line)
+        if match:
+            return next(group for group in match.groups() if group)
+    return None
+
+
+def _telling_tail(log_text: str, lines: int = 20) -> str:
+    kept = [line for line in log_text.splitlines() if line.strip() and not line.startswith("=====")]
+    return "\n".join(kept[-lines:])

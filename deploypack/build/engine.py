@@ -1,0 +1,578 @@
+"""The build engine: sdist first, then the wheel built from the unpacked sdist.
+
+Uses `build`'s Python API so that every failure is caught where it happens and turned
+into a finding (see diagnose.py). One isolated environment serves both builds when the
+sdist's build requirements are the project's own (they almost always are): creating
+environments is most of a build's time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import tarfile
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import IO
+
+from deploypack.build import diagnose, envcache, hookserver
+from deploypack.build.log import BuildLog
+from deploypack.config.options import Options
+from deploypack.core import faults
+from deploypack.core.errors import BuildFailed, EnvironmentProblem, UsageError
+from deploypack.project import git
+from deploypack.project.sources import ProjectSources, toml_key_line
+from deploypack.read.archives import CorruptArchive, Distribution, Limits, read_distribution
+
+Progress = Callable[[str], None]
+
+
+@dataclasses.dataclass(frozen=True)
+class BuildResult:
+    sdist: Path
+    wheel: Path
+    backend: str
+    build_requires: tuple[str, ...]
+    source_date_epoch: str | None
+    installer: str
+    timings: Mapping[str, float]
+    sdist_read: Distribution | None = None  # the sdist as read before unpacking it: the checks reuse it
+
+
+def check_project_dir(project_dir: Path) -> None:
+    """Usage errors for a path that cannot be a project."""
+    if not project_dir.exists():
+        raise UsageError(f"project path {str(project_dir)!r} does not exist")
+    if not project_dir.is_dir():
+        raise UsageError(f"project path {str(project_dir)!r} is a file, not a project directory")
+    if not (project_dir / "pyproject.toml").is_file() and not (project_dir / "setup.py").is_file():
+        raise BuildFailed(diagnose.NO_BUILD_CONFIG.at(
+            f"{str(project_dir)!r} has no pyproject.toml or setup.py: nothing says how to build it"
+        ))
+
+
+def source_date_epoch(project_dir: Path, environ: Mapping[str, str]) -> str | None:
+    """The caller's SOURCE_DATE_EPOCH, else the last commit's time, so archives are reproducible."""
+    if environ.get("SOURCE_DATE_EPOCH", "").strip():
+        return environ["SOURCE_DATE_EPOCH"].strip()
+    value = (git.output(project_dir, "log", "-1", "--format=%ct") or "").strip()
+    return value if value.isdigit() else None
+
+
+class _Runner:
+    """Runs backend hooks with output captured to the build log, a deadline, and the whole
+    process tree killed on timeout or interruption."""
+
+    def __init__(self, log: BuildLog, deadline: float, extra_env: Mapping[str, str], hook_server: bool = True) -> None:
+        self.log = log
+        self.deadline = deadline
+        self.extra_env = dict(extra_env)
+        self.timed_out = False
+        # Marks every process the hooks start: a daemon that left the process group with
+        # setsid() still inherits it, so it can be found and killed (see _kill_marked).
+        self.token = secrets.token_hex(16)
+        self.use_hook_server = hook_server
+        self._server: hookserver.HookServer | None = None
+
+    def __call__(
+        self, cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
+    ) -> None:
+        env = {**os.environ, **self.extra_env, **(extra_environ or {}), _TOKEN_VARIABLE: self.token}
+        if self.use_hook_server and hookserver.preloadable(cmd, env):
+            returncode = self._run_on_server(cmd, cwd or os.getcwd(), env)
+            if returncode is not None:
+                if returncode:
+                    raise subprocess.CalledProcessError(returncode, list(cmd))
+                return
+        process = subprocess.Popen(
+            list(cmd), cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        assert process.stdout is not None
+        copier = self.copy_output(process.stdout)
+        try:
+            process.wait(timeout=max(0.1, self.deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            self.timed_out = True
+        finally:
+            # Whatever the hook leaves behind (its process group, daemons that left it) dies
+            # with it: a build's processes must not outlive it nor hold its output pipe open.
+            _kill_tree(process)
+            _kill_marked(self.token, spare=self._server.process.pid if self._server is not None else None)
+            self._wait_for_output(copier)
+        if process.returncode:
+            raise subprocess.CalledProcessError(process.returncode, list(cmd))
+
+    def _run_on_server(self, cmd: Sequence[str], cwd: str, env: Mapping[str, str]) -> int | None:
+        """The hook's return code, run by the hook server; None: run it the usual way."""
+        server = self._server
+        if server is None or not server.serves(cmd[0], env):
+            self.close()
+            with contextlib.suppress(hookserver.ServerUnavailable):
+                self._server = hookserver.HookServer(cmd[0], cmd[1], cwd, env, self.copy_output)
+            # This first hook runs the usual way while the server imports the backend beside it.
+            return None
+        server_died = False
+        try:
+            returncode, copier = server.run(cmd, cwd, self.deadline)
+        except hookserver.ServerUnavailable as error:
+            self.log.text(f"deploypack: the hook server stopped ({error}); hooks run as new processes again")
+            self._server = None
+            self.use_hook_server = False  # for the rest of this build: it would fail the same way
+            return None
+        except hookserver.ServerDied as died:
+            # Its outcome unknown, the hook counts as failed (a hook that kills its parent...).
+            (copier,) = died.args
+            returncode, server_died = -signal.SIGKILL, True
+            self.log.text("deploypack: the hook server ended while the hook ran; the hook is stopped and "
+                          "counted as failed (DEPLOYPACK_HOOK_SERVER=false runs hooks as new processes)")
+        try:
+            if returncode is None:
+                self.timed_out = True
+                returncode = -signal.SIGKILL
+        finally:
+            server.kill_child()
+            _kill_marked(self.token, spare=server.process.pid)
+            self._wait_for_output(copier)
+            if self.timed_out or server_died:
+                self.close()
+        return returncode
+
+    def copy_output(self, stream: IO[bytes]) -> threading.Thread:
+        """A thread copying a child's output into the log, closing the stream at its end."""
+        def copy() -> None:
+            try:
+                self.log.pump(stream)
+            finally:
+                stream.close()
+
+        copier = threading.Thread(target=copy, daemon=True)
+        copier.start()
+        return copier
+
+    def _wait_for_output(self, copier: threading.Thread) -> None:
+        copier.join(timeout=5)
+        if copier.is_alive():
+            # A survivor still holds the pipe (no /proc, or it scrubbed its environment): the
+            # copier is left to it (closing the stream under it would block on its lock).
+            self.log.text("deploypack: a process started by the build still holds its output open; "
+                          "its further output is not captured")
+
+    def close(self) -> None:
+        """Stop the hook server, if one runs (at the end of the build, whatever its outcome), and
+        any hook of it an interruption left running (it has its own session, not the server's)."""
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+            _kill_marked(self.token)
+
+
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+def _kill_tree(process: subprocess.Popen[bytes]) -> None:
+    _kill_group(process.pid)
+    with contextlib.suppress(Exception):
+        process.wait(timeout=10)
+
+
+_TOKEN_VARIABLE = "DEPLOYPACK_BUILD_TOKEN"
+
+
+def _kill_marked(token: str, spare: int | None = None) -> None:
+    """Kill every process whose environment carries the build's token (Linux: /proc), but the
+    hook server (`spare`), which carries it too. A double-forked daemon escapes the process
+    group, but not its inherited environment; one that also rewrites its environment is
+    beyond this (docs/security.md)."""
+    marker = f"{_TOKEN_VARIABLE}={token}".encode() + b"\0"
+    for _ in range(3):  # a daemon may fork again while being killed
+        found = [pid for pid in _pids() if pid not in (os.getpid(), spare) and marker in _environment_of(pid)]
+        if not found:
+            return
+        for pid in found:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.05)
+
+
+def _pids() -> list[int]:
+    try:
+        return [int(entry) for entry in os.listdir("/proc") if entry.isdigit()]
+    except OSError:
+        return []
+
+
+def _environment_of(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as handle:
+            return b"\0" + handle.read()
+    except OSError:
+        return b""
+
+
+@contextlib.contextmanager
+def _build_logger(log: BuildLog) -> Iterator[None]:
+    """Route `build`'s own messages (environment creation, pip's output on failure) to the log."""
+    from build import _ctx
+
+    def sink(message: str, *, kind: tuple[str, ...] | None = None) -> None:
+        log.text(message)
+
+    token = _ctx.LOGGER.set(sink)
+    try:
+        yield
+    finally:
+        _ctx.LOGGER.reset(token)
+
+
+class Builder:
+    def __init__(self, options: Options, log: BuildLog, progress: Progress, environ: Mapping[str, str]) -> None:
+        self.options = options
+        self.log = log
+        self.progress = progress
+        self.environ = environ
+        self.sources = ProjectSources(options.project_dir)
+        self.runner: _Runner | None = None
+
+    def build(self, staging: Path) -> BuildResult:
+        project = self.options.project_dir.resolve()
+        check_project_dir(project)
+        self._preflight()
+        epoch = source_date_epoch(project, self.environ)
+        extra_env = {"SOURCE_DATE_EPOCH": epoch} if epoch else {}
+        runner = self.runner = _Runner(self.log, time.monotonic() + self.options.timeout, extra_env,
+                                       hook_server=self.options.hook_server)
+        timings: dict[str, float] = {}
+        installer = self.options.resolved_installer()
+        with (
+            _build_logger(self.log),
+            tempfile.TemporaryDirectory(prefix="deploypack-") as work,
+            contextlib.ExitStack() as stack,
+        ):
+            try:
+                started = time.monotonic()
+                self.progress("building sdist…")
+                builder = self._project_builder(project, None, runner)
+                env = None
+                if self.options.isolation:
+                    env = self._isolated_env(stack, installer, builder.build_system_requires, runner)
+                    builder = self._project_builder(project, env, runner)
+                    timings["environment_sdist"] = time.monotonic() - started
+                self._install(builder, env, "sdist", timings, unpacked=None, base=False)
+                sdist = self._run_hook(builder, "sdist", staging, unpacked=None)
+                timings["sdist"] = time.monotonic() - started
+
+                started = time.monotonic()
+                self.progress("building wheel from sdist…")
+                unpacked, sdist_read = _unpack_sdist(sdist, Path(work), _limits(self.options))
+                wheel_builder = self._project_builder(unpacked, env, runner)
+                if env is not None and wheel_builder.build_system_requires != builder.build_system_requires:
+                    # The sdist declares other build requirements than the tree: honour them in a fresh env.
+                    env = self._isolated_env(stack, installer, wheel_builder.build_system_requires, runner)
+                    wheel_builder = self._project_builder(unpacked, env, runner)
+                    self._install(wheel_builder, env, "wheel", timings, unpacked=unpacked, base=False)
+                else:
+                    self._install(wheel_builder, env, "wheel", timings, unpacked=unpacked, base=False)
+                wheel = self._run_hook(wheel_builder, "wheel", staging, unpacked=unpacked)
+                timings["wheel"] = time.monotonic() - started
+            finally:
+                runner.close()  # before the environments are removed
+        return BuildResult(
+            sdist=sdist, wheel=wheel, backend=builder._backend,  # noqa: SLF001 - build exposes no getter
+            build_requires=tuple(sorted(builder.build_system_requires)),
+            source_date_epoch=epoch, installer=installer if env is not None else "none", timings=timings,
+            sdist_read=sdist_read,
+        )
+
+    # -- steps -------------------------------------------------------------------------------
+
+    def _preflight(self) -> None:
+        """Failures that are cheaper and more precise to find before starting a backend."""
+        for finding in (
+            diagnose.toml_syntax_finding(self.options.project_dir),
+            diagnose.declared_files_finding(self.sources),
+        ):
+            if finding is not None:
+                raise BuildFailed(finding)
+
+    def _isolated_env(self, stack: contextlib.ExitStack, installer: str, requires: Iterable[str],  # type: ignore[no-untyped-def]
+                      runner: _Runner):
+        """A fresh isolated environment holding `requires`: filled from the cache when it has them."""
+        cache = self._env_cache()
+        if cache is not None:
+            with contextlib.suppress(OSError, TypeError):  # no usable cache: an uncached environment below
+                return self._cached_env(stack, cache, installer, set(requires), runner)
+        env = self._new_env(stack, installer, None)
+        self.progress("installing build requirements…")
+        self._install_requirements(env, requires)
+        if os.environ.get("PYTHONDONTWRITEBYTECODE"):  # what the hooks inherit (see _Runner)
+            self._compile_bytecode(env, runner)
+        return env
+
+    def _env_cache(self) -> envcache.EnvCache | None:
+        if self.options.env_cache_hours <= 0:
+            return None
+        cache = envcache.EnvCache(envcache.cache_root(self.environ), self.options.env_cache_hours * 3600)
+        try:
+            cache.envs.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return None
+        return cache
+
+    def _cached_env(self, stack: contextlib.ExitStack, cache: envcache.EnvCache, installer: str,  # type: ignore[no-untyped-def]
+                    requires: set[str], runner: _Runner):
+        """Raises OSError when the cache cannot serve (the caller then makes an uncached environment)."""
+        key = cache.key(installer, requires, self.environ)
+        template = cache.template(key)
+        location = Path(tempfile.mkdtemp(prefix="run-", dir=cache.envs))
+        stack.callback(shutil.rmtree, location, True)
+        env = self._new_env(stack, installer, location)
+        if template is not None:
+            cache.populate(template, Path(env.path), env.python_executable)
+            self.log.section(f"reusing the build environment cached for: {', '.join(sorted(requires))}")
+            return env
+        self.progress("installing build requirements…")
+        self._install_requirements(env, requires)
+        self._compile_bytecode(env, runner)
+        installed = env.installed_versions(requires) if hasattr(env, "installed_versions") else {}
+        cache.store(key, Path(env.path), requires, installed)
+        return env
+
+    def _new_env(self, stack: contextlib.ExitStack, installer: str, location: Path | None):  # type: ignore[no-untyped-def]
+        from build.env import DefaultIsolatedEnv
+
+        self.log.section(f"creating isolated build environment ({installer})")
+        where = {"path": str(location)} if location is not None else {}
+        try:
+            return stack.enter_context(DefaultIsolatedEnv(installer=installer, **where))  # type: ignore[arg-type]
+        except (OSError, RuntimeError, subprocess.CalledProcessError) as error:
+            raise _environment_error("cannot create the isolated build environment", error) from None
+
+    def _compile_bytecode(self, env, runner: _Runner) -> None:  # type: ignore[no-untyped-def]
+        """Hooks that cannot write bytecode (PYTHONDONTWRITEBYTECODE) would compile the backend from source
+        in every one of the four hook processes: compiling it once is several times cheaper."""
+        self.log.section("compiling the build environment's bytecode")
+        with contextlib.suppress(subprocess.CalledProcessError):  # a module that does not compile stays source
+            runner(envcache.compile_command(env.python_executable, Path(env.path)))
+
+    def _project_builder(self, source_dir: Path, env: object, runner: _Runner):  # type: ignore[no-untyped-def]
+        from build import BuildBackendException, BuildException, ProjectBuilder
+
+        try:
+            if env is None:
+                return ProjectBuilder(source_dir, runner=runner)
+            return ProjectBuilder.from_isolated_env(env, source_dir, runner=runner)  # type: ignore[arg-type]
+        except BuildException as error:
+            raise BuildFailed(diagnose.build_system_finding(self.sources, error)) from None
+        except BuildBackendException as error:  # pragma: no cover - build raises this only from hooks
+            raise BuildFailed(diagnose.BACKEND_FAILED.at(str(error))) from None
+
+    def _install(self, builder, env, distribution: str, timings: dict[str, float], *,  # type: ignore[no-untyped-def]
+                 unpacked: Path | None, base: bool = True) -> None:
+        started = time.monotonic()
+        if base and env is not None:
+            self.progress("installing build requirements…")
+            self._install_requirements(env, builder.build_system_requires)
+        runner_log = self.log
+        if env is None:
+            self._require_installed(builder.build_system_requires, distribution)
+        try:
+            extra = builder.get_requires_for_build(distribution)
+        except Exception as error:  # noqa: BLE001 - the backend's failure, whatever its type
+            raise self._hook_failure(error, distribution, unpacked) from None
+        if env is None:
+            self._require_installed(extra, distribution)
+            return
+        missing = set(extra) - set(builder.build_system_requires)
+        if missing:
+            runner_log.section(f"installing requirements the backend asks for ({distribution})")
+            self._install_requirements(env, missing)
+        key = f"environment_{distribution}"
+        timings[key] = timings.get(key, 0) + time.monotonic() - started
+
+    def _require_installed(self, requirements: Iterable[str], distribution: str) -> None:
+        """--no-isolation: what `python -m build --no-isolation` checks before building."""
+        from build import check_dependency
+
+        unmet = sorted({chain[0] for requirement in requirements for chain in check_dependency(requirement)})
+        if unmet:
+            text = self.sources.text("pyproject.toml") or ""
+            file, line = ("pyproject.toml", toml_key_line(text, "build-system", "requires")) if text else (None, None)
+            raise BuildFailed(diagnose.NOT_INSTALLED.at(
+                f"--no-isolation, but the {distribution} build needs {', '.join(unmet)}, not installed "
+                "(or not in a matching version) in the current environment",
+                file=file, line=line,
+            ))
+
+    def _install_requirements(self, env, requirements) -> None:  # type: ignore[no-untyped-def]
+        requirements = sorted(requirements)
+        if not requirements:
+            return
+        self.log.section("installing: " + ", ".join(requirements))
+        try:
+            env.install(requirements)
+        except subprocess.CalledProcessError as error:
+            text = self.log.full_text()
+            finding = diagnose.requirement_finding(self.sources, text, requirements)
+            if finding is not None and not diagnose.is_network_failure(text[-4000:]):
+                raise BuildFailed(finding) from None
+            if diagnose.is_network_failure(text):
+                index, reason = diagnose.unreachable_index(text)
+                raise EnvironmentProblem(
+                    f"cannot install the build requirement{'s' if len(requirements) > 1 else ''} "
+                    f"{', '.join(requirements)}: the package index {index or '(as configured)'} cannot be "
+                    f"reached from this machine{f' ({reason})' if reason else ''}",
+                    hint="Check the network and the index configuration (PIP_INDEX_URL / UV_INDEX_URL), "
+                    "or build with --no-isolation and the requirements preinstalled.",
+                ) from None
+            if finding is not None:
+                raise BuildFailed(finding) from None
+            raise EnvironmentProblem(
+                f"installing the build requirements failed ({', '.join(requirements)}; exit status "
+                f"{error.returncode}); see the build log",
+            ) from None
+        except OSError as error:
+            raise _environment_error("cannot install the build requirements", error) from None
+
+    def _run_hook(self, builder, distribution: str, outdir: Path, unpacked: Path | None) -> Path:  # type: ignore[no-untyped-def]
+        self.log.section(f"building {distribution}")
+        try:
+            return Path(builder.build(distribution, outdir))
+        except Exception as error:  # noqa: BLE001 - every backend failure becomes a finding
+            if isinstance(error, OSError) and faults.is_disk_full(error):
+                raise faults.environment_error(f"building the {distribution}", error) from None
+            raise self._hook_failure(error, distribution, unpacked) from None
+
+    def _hook_failure(self, error: Exception, distribution: str, unpacked: Path | None) -> BuildFailed:
+        import pyproject_hooks
+        from build import BuildBackendException
+
+        if self.runner is not None and self.runner.timed_out:  # any hook: get_requires runs setup.py too
+            return BuildFailed(diagnose.BUILD_TIMEOUT.at(
+                f"the {distribution} build did not finish within {self.options.timeout:.0f} s; "
+                "its processes were killed",
+            ))
+        cause = error.exception if isinstance(error, BuildBackendException) else error
+        log_text = self.log.full_text()
+        if isinstance(cause, pyproject_hooks.BackendUnavailable):
+            detail = (getattr(cause, "traceback", None) or "").strip().splitlines()
+            return BuildFailed(diagnose.backend_unavailable_finding(
+                self.sources, cause.backend_name or "?", detail[-1] if detail else ""
+            ))
+        full = _disk_full_in_log(log_text[-20000:], self.log, self.options.outdir)
+        if full is not None:
+            raise faults.disk_full(f"building the {distribution}", full)
+        roots = {self.options.project_dir.resolve(): ""}
+        if unpacked is not None:
+            roots[unpacked.resolve()] = ""
+        return BuildFailed(diagnose.failure_finding(
+            log_text=log_text[-200_000:], sources=self.sources, roots=roots, stage=distribution,
+            unpacked_sdist=unpacked,
+        ))
+
+
+def _environment_error(what: str, error: BaseException) -> EnvironmentProblem:
+    if isinstance(error, OSError):
+        return faults.environment_error(what, error)
+    return EnvironmentProblem(f"{what}: {error}")
+
+
+_NO_SPACE = re.compile(r"(?:No space left on device|Disk quota exceeded)(?::\s*'([^']+)')?")
+
+
+def _disk_full_in_log(log_text: str, log: BuildLog, outdir: Path) -> str | None:
+    """Where the disk is full, when that is why the backend failed (else None): the path the
+    backend names, else the fuller of the two places a build writes (the output directory's
+    file system, where the log and the distributions are staged, and the temporary directory)."""
+    matches = list(_NO_SPACE.finditer(log_text))
+    log_full = log.write_error is not None and faults.is_disk_full(log.write_error)
+    if not matches and not log_full:
+        return None
+    if matches and matches[-1].group(1):
+        return matches[-1].group(1)
+    if log_full:
+        return str(outdir)
+    places = [str(outdir), tempfile.gettempdir()]
+    return min(places, key=lambda place: faults.free_space(place) or 0)
+
+
+def _extract_all(archive: tarfile.TarFile, target: Path) -> None:
+    """extractall with the "data" filter; Pythons before 3.10.12 / 3.11.4 lack filters (Debian 12's
+    3.11.2, for one), so there refuse what that filter refuses: paths or links leaving the target,
+    devices and other special files."""
+    if hasattr(tarfile, "data_filter"):
+        archive.extractall(target, filter="data")
+        return
+    root = target.resolve()
+    for member in archive.getmembers():
+        destination = (root / member.name).resolve()
+        linked = (destination.parent / member.linkname).resolve() if member.issym() else \
+            (root / member.linkname).resolve() if member.islnk() else destination
+        special = not (member.isfile() or member.isdir() or member.issym() or member.islnk())
+        if special or not destination.is_relative_to(root) or not linked.is_relative_to(root):
+            raise tarfile.TarError(f"refusing member {member.name!r}: it would land outside the target")
+    archive.extractall(target)  # noqa: S202 - every member checked above
+
+
+def _limits(options: Options) -> Limits:
+    return Limits(max_members=options.max_members, max_unpacked_size=options.max_unpacked_size,
+                  max_compression_ratio=options.max_compression_ratio)
+
+
+def _refuse_unsafe_sdist(sdist: Path, limits: Limits) -> Distribution:
+    """Read the sdist the backend wrote before unpacking it: a member that would land outside
+    the unpack directory, a device file, or an archive over the limits stops the build with
+    that archive finding (the extraction filter below is the second line of defence).
+    Returns the sdist as read (the checks reuse it: a large sdist takes seconds to read)."""
+    from deploypack.checks.archive import MEMBER_ESCAPES, SPECIAL_MEMBER, limit_finding, member_findings
+
+    try:
+        dist = read_distribution(sdist, limits)
+    except CorruptArchive as error:
+        raise BuildFailed(diagnose.BACKEND_FAILED.at(
+            f"the backend wrote an sdist that cannot be read: {error.message}", artifact=sdist.name,
+        )) from None
+    if dist.limit_exceeded:
+        raise BuildFailed(limit_finding(sdist.name, dist.limit_exceeded))
+    for finding in member_findings(dist):
+        if finding.code in (MEMBER_ESCAPES.code, SPECIAL_MEMBER.code):
+            raise BuildFailed(dataclasses.replace(
+                finding, message=f"{finding.message}; the wheel is not built from an sdist that cannot be "
+                "unpacked safely",
+            ))
+    return dist
+
+
+def _unpack_sdist(sdist: Path, work: Path, limits: Limits) -> tuple[Path, Distribution]:
+    """Unpack the sdist for the wheel build, refusing members that would land outside."""
+    dist = _refuse_unsafe_sdist(sdist, limits)
+    needed = sum(member.size for member in dist.files())  # the space unpacking needs
+    target = work / "sdist"
+    target.mkdir()
+    try:
+        with tarfile.open(sdist) as archive:
+            _extract_all(archive, target)
+    except (tarfile.TarError, OSError) as error:
+        if faults.is_disk_full(error):
+            raise faults.disk_full(f"unpacking {sdist.name} to build the wheel", target, needed) from None
+        raise BuildFailed(diagnose.BACKEND_FAILED.at(
+            f"the sdist {sdist.name} cannot be unpacked safely to build the wheel: {error}",
+            artifact=sdist.name,
+        )) from None
+    entries = list(target.iterdir())
+    if len(entries) != 1 or not entries[0].is_dir():
+        raise BuildFailed(diagnose.BACKEND_FAILED.at(
+            f"the sdist {sdist.name} does not hold exactly one top-level directory", artifact=sdist.name
+        ))
+    return entries[0], dist

@@ -1,0 +1,198 @@
+"""One run of `deploypack build`: build, read, check, write artifacts, commit the output.
+
+I/O happens here and in the modules it calls; the checks in between are pure. The result
+is a Report for the reporters; exceptions are only for runs that cannot go on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from deploypack.artifacts import inputs_for_build, write_artifacts
+from deploypack.artifacts import outdir as outdir_module
+from deploypack.build import reproducible
+from deploypack.build.engine import Builder, BuildResult
+from deploypack.build.log import BuildLog
+from deploypack.checks import CheckContext, ReleaseInfo, apply_selection, run_checks
+from deploypack.config.options import Options
+from deploypack.core import faults
+from deploypack.core.errors import BuildFailed, EnvironmentProblem
+from deploypack.gate import release_gate as gate
+from deploypack.pipeline import prewarm
+from deploypack.project import git
+from deploypack.project.sources import ProjectSources
+from deploypack.read.collect import display_path, read_distributions
+from deploypack.report.model import Artifact, Report, verdict
+
+Progress = Callable[[str], None]
+
+@dataclasses.dataclass
+class RunState:
+    """What a run knows so far, so that even a failed run reports what it has."""
+
+    log: BuildLog | None = None
+    log_path: Path | None = None
+    timings: dict[str, float] = dataclasses.field(default_factory=dict)
+
+
+
+
+def release_info(project_dir: Path, environ: Mapping[str, str], patterns: Sequence[str] = ()) -> ReleaseInfo:
+    """The tag being released: GITHUB_REF when it is a tag, else the tag on HEAD, if any."""
+    commit = git.output(project_dir, "rev-parse", "HEAD")
+    ref = environ.get("GITHUB_REF", "")
+    if ref.startswith("refs/tags/"):
+        return ReleaseInfo(tag=ref.removeprefix("refs/tags/"), tag_source="GITHUB_REF", commit=commit)
+    tag = git.output(project_dir, "describe", "--tags", "--exact-match", "HEAD")
+    if tag and patterns:
+        # HEAD may carry several tags (`latest`, another package's release): prefer one a tag pattern reads
+        from deploypack.checks.release import tag_version
+
+        listed = (git.output(project_dir, "tag", "--points-at", "HEAD") or "").split()
+        tag = next((name for name in listed if tag_version(name, patterns) is not None), tag)
+    return ReleaseInfo(tag=tag, tag_source="git describe" if tag else None, commit=commit)
+
+
+def git_tracked_files(project_dir: Path) -> tuple[str, ...] | None:
+    output = git.output(project_dir, "ls-files", "-z", "--full-name", "--", ".")
+    prefix = git.output(project_dir, "rev-parse", "--show-prefix") or ""
+    if output is None:
+        return None
+    files = [name for name in output.split("\0") if name]
+    return tuple(name.removeprefix(prefix) for name in files if name.startswith(prefix))
+
+
+def _keep_log(state: RunState, options: Options, destination: Path | None) -> str | None:
+    """Put the build log where the user will find it; return its path for the report."""
+    if state.log is None or state.log_path is None:
+        return None
+    state.log.close()
+    if destination is None:
+        if options.report is not None:
+            destination = options.report.with_suffix(".log")
+        else:
+            handle, name = tempfile.mkstemp(prefix="deploypack-build-", suffix=".log",
+                                            dir=os.environ.get("RUNNER_TEMP") or None)
+            os.close(handle)
+            destination = Path(name)
+    try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(state.log_path, destination)
+    except OSError:
+        # No room to keep the log (a full disk is usually why the run is failing): the
+        # run's own error is what must be reported, so it is not masked by this one.
+        with contextlib.suppress(OSError):
+            destination.unlink()
+        return None
+    return display_path(destination)
+
+
+def run_build(options: Options, environ: Mapping[str, str], progress: Progress) -> Report:
+    started = time.monotonic()
+    outdir_module.check_writable(options.outdir, options.clean)
+    # The gate's clean-tree check looks at the tree before the build writes egg-info and such.
+    tree = gate.tree_state(options.project_dir, gate.ignored_paths(options, (options.report, options.sarif))) \
+        if options.gate else None
+    state = RunState()
+    name = version = None
+    with outdir_module.staging_directory(options.outdir) as staging:
+        state.log_path = staging / "deploypack-build.log"
+        state.log = BuildLog(state.log_path, options.max_log_size)
+        warm = prewarm.start()  # the checks' imports, on a thread, while the backend builds
+        try:
+            result = Builder(options, state.log, progress, environ).build(staging)
+        except BuildFailed as failure:
+            state.timings["total"] = time.monotonic() - started
+            finding = apply_selection([failure.finding], options)
+            log_path = _keep_log(state, options, None)
+            return Report(
+                ok=False, exit_code=int(failure.exit_code), project_name=None, project_version=None,
+                project_path=display_path(options.project_dir), artifacts=(), findings=finding,
+                timings=state.timings, outdir=display_path(options.outdir), log_path=log_path,
+                error="the build failed",
+            )
+        except EnvironmentProblem as problem:
+            kept = _keep_log(state, options, None)
+            if kept is not None:
+                problem.hint = f"{problem.hint} " if problem.hint else ""
+                problem.hint += f"The build log is kept at {kept}."
+            raise
+        # Only a build that got through waits for the imports: an interrupted or failed run
+        # must not block on them (the thread is a daemon and dies with the process).
+        warm.wait()
+        state.timings.update(result.timings)
+
+        progress("checking…")
+        checks_started = time.monotonic()
+        dists, findings = read_distributions([result.sdist, result.wheel], options, [result.sdist_read])
+        context = CheckContext(
+            distributions=tuple(dists), options=options, sources=ProjectSources(options.project_dir),
+            release=release_info(options.project_dir, environ, options.tag_patterns),
+            git_files=git_tracked_files(options.project_dir),
+        )
+        findings = apply_selection(findings, options) + run_checks(context, options)
+        state.timings["checks"] = time.monotonic() - checks_started
+        first = next((d for d in dists if d.metadata is not None), None)
+        if first is not None:
+            name, version = first.metadata.name, first.metadata.version  # type: ignore[union-attr]
+        gate_result = None
+        if tree is not None and name and version:
+            progress("release gate…" if options.offline else "release gate: asking the index…")
+            gate_started = time.monotonic()
+            gate_result = gate.run_gate(options, environ, name, version, context.release, tree,
+                                        result.source_date_epoch)
+            findings += apply_selection(list(gate_result.findings), options)
+            state.timings["gate"] = time.monotonic() - gate_started
+        if options.reproducible:
+            rebuild_started = time.monotonic()
+            findings += apply_selection(reproducible.rebuild_and_compare(
+                options, environ, {"sdist": result.sdist, "wheel": result.wheel}, result.source_date_epoch, progress,
+            ), options)
+            state.timings["reproducible"] = time.monotonic() - rebuild_started
+        ok, exit_code = verdict(findings, options.strict)
+
+        names = [result.sdist.name, result.wheel.name]
+        # Written into staging, so they reach --outdir only together with the distributions.
+        try:
+            written = write_artifacts(staging, inputs_for_build(
+                options, result, dists, findings, context.release, environ, time.monotonic() - started,
+            ), display_path(options.outdir))
+        except OSError as error:
+            raise faults.environment_error("writing the deployment artifacts", error) from None
+        names.extend(written.files)
+        artifacts = [
+            Artifact(path=display_path(options.outdir / d.filename), kind=d.kind, size=d.size, sha256=d.sha256)
+            for d in dists
+        ]
+        if options.report is None:
+            state.log.close()
+            if state.log.write_error is not None:
+                raise faults.environment_error("writing the build log", state.log.write_error)
+            names.append(state.log_path.name)
+            log_path = display_path(options.outdir / state.log_path.name)
+        else:
+            log_path = _keep_log(state, options, None)
+        try:
+            outdir_module.commit(staging, options.outdir, names, options.clean)
+        except OSError as error:
+            if faults.is_disk_full(error):
+                needed = sum((staging / name).stat().st_size for name in names if (staging / name).is_file())
+                raise faults.disk_full(f"writing the output to {options.outdir}", options.outdir, needed) from None
+            raise faults.environment_error(f"writing {options.outdir}", error) from None
+        state.timings["total"] = time.monotonic() - started
+        return gate.attach(Report(
+            ok=ok, exit_code=exit_code, project_name=name, project_version=version,
+            project_path=display_path(options.project_dir), artifacts=artifacts, findings=findings,
+            timings=state.timings, outdir=display_path(options.outdir), log_path=log_path,
+            extra_outputs=written.outputs,
+        ), gate_result, options.strict)
+
+
+__all__ = ["run_build", "read_distributions", "BuildResult"]
