@@ -342,8 +342,8 @@ CHECK_FALLBACK = r"""
 import sys
 from pathlib import Path
 from deploypack.checks import CheckContext, ReleaseInfo, run_checks
-from deploypack.config.options import Options
-from deploypack.read.collect import read_distributions
+from deploypack.options import Options
+from deploypack.reading import read_distributions
 options = Options()
 dists, findings = read_distributions([Path(p) for p in sys.argv[1:]], options)
 context = CheckContext(distributions=tuple(dists), options=options, sources=None,

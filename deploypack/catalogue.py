@@ -1,13 +1,61 @@
-"""Generate docs/checks.md from the rule registry: `python -m deploypack.catalogue > docs/checks.md`.
+"""The catalogue: every finding code and every check, assembled from the modules that declare them.
 
-A test fails when the committed page and the registry drift apart.
+The registries below (`core.rules`, `checks`) import nothing above them; this module, at the top,
+imports every module that declares rules or registers checks, so that a run, `deploypack explain`
+and docs/checks.md see them all. `python -m deploypack.catalogue > docs/checks.md` writes the page;
+a test fails when the committed page and the catalogue drift apart.
+
+A new check module is added to CHECK_MODULES (report order); a new module declaring rules
+outside a check, to RULE_MODULES.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 
-from deploypack.core.rules import all_rules
+from deploypack.checks import Check, registered
+from deploypack.core.rules import Rule, declared_rules
+
+# The check modules, in report order: a module's checks run in the order it declares them.
+CHECK_MODULES = tuple(f"deploypack.checks.{name}" for name in (
+    "archive", "classifiers", "consistency", "hygiene", "layout", "license", "metadata",
+    "readme", "release", "requirements", "sdist", "wheel",
+))
+# Modules that declare rules for findings made outside the checks.
+RULE_MODULES = (
+    "deploypack.read.collect",  # archives that cannot be read (A001)
+    "deploypack.build.diagnose",  # build failures (B)
+    "deploypack.build.reproducible",  # --reproducible (P001, P002)
+    "deploypack.gate.release_gate",  # the release gate (G)
+    "deploypack.pipeline.verify",  # deploypack verify
+    "deploypack.monorepo.merge",  # deploypack merge
+)
+
+
+def _load() -> None:
+    # Importing a module declares its rules and registers its checks (each module once).
+    for name in CHECK_MODULES + RULE_MODULES:
+        importlib.import_module(name)
+
+
+def checks() -> tuple[Check, ...]:
+    """Every check, in report order whichever module was imported first (importing one early,
+    for a rule's code, must not reorder the report)."""
+    for name in CHECK_MODULES:
+        importlib.import_module(name)
+    rank = {name: index for index, name in enumerate(CHECK_MODULES)}
+    return tuple(sorted(registered(), key=lambda check: rank.get(check.function.__module__, len(rank))))
+
+
+def all_rules() -> dict[str, Rule]:
+    """Every rule of deploypack, by code."""
+    _load()
+    return declared_rules()
+
+
+def get(code: str) -> Rule | None:
+    return all_rules().get(code.upper())
 
 _GROUPS = {
     "A": "Archives", "B": "Build failures", "C": "Contents of both archives", "G": "Release gate",

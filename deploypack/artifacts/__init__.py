@@ -22,8 +22,8 @@ from deploypack.read.archives import Distribution
 
 if TYPE_CHECKING:
     from deploypack.build.engine import BuildResult
-    from deploypack.checks import ReleaseInfo
     from deploypack.config.options import Options
+    from deploypack.project.release import ReleaseInfo
 
 KINDS = ("sums", "manifest", "sbom", "provenance")
 

@@ -12,26 +12,24 @@ import contextlib
 import dataclasses
 import os
 import re
-import secrets
 import shutil
-import signal
 import subprocess
-import tarfile
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO
 
-from deploypack.build import diagnose, envcache, hookserver
+from deploypack.build import diagnose, envcache
 from deploypack.build.log import BuildLog
+from deploypack.build.supervise import HookRunner
+from deploypack.build.unpack import unpack_sdist
 from deploypack.config.options import Options
 from deploypack.core import faults
 from deploypack.core.errors import BuildFailed, EnvironmentProblem, UsageError
 from deploypack.project import git
 from deploypack.project.sources import ProjectSources, toml_key_line
-from deploypack.read.archives import CorruptArchive, Distribution, Limits, read_distribution
+from deploypack.read.archives import Distribution
+from deploypack.read.collect import limits_of
 
 Progress = Callable[[str], None]
 
@@ -68,159 +66,6 @@ def source_date_epoch(project_dir: Path, environ: Mapping[str, str]) -> str | No
     return value if value.isdigit() else None
 
 
-class _Runner:
-    """Runs backend hooks with output captured to the build log, a deadline, and the whole
-    process tree killed on timeout or interruption."""
-
-    def __init__(self, log: BuildLog, deadline: float, extra_env: Mapping[str, str], hook_server: bool = True) -> None:
-        self.log = log
-        self.deadline = deadline
-        self.extra_env = dict(extra_env)
-        self.timed_out = False
-        # Marks every process the hooks start: a daemon that left the process group with
-        # setsid() still inherits it, so it can be found and killed (see _kill_marked).
-        self.token = secrets.token_hex(16)
-        self.use_hook_server = hook_server
-        self._server: hookserver.HookServer | None = None
-
-    def __call__(
-        self, cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
-    ) -> None:
-        env = {**os.environ, **self.extra_env, **(extra_environ or {}), _TOKEN_VARIABLE: self.token}
-        if self.use_hook_server and hookserver.preloadable(cmd, env):
-            returncode = self._run_on_server(cmd, cwd or os.getcwd(), env)
-            if returncode is not None:
-                if returncode:
-                    raise subprocess.CalledProcessError(returncode, list(cmd))
-                return
-        process = subprocess.Popen(
-            list(cmd), cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        assert process.stdout is not None
-        copier = self.copy_output(process.stdout)
-        try:
-            process.wait(timeout=max(0.1, self.deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            self.timed_out = True
-        finally:
-            # Whatever the hook leaves behind (its process group, daemons that left it) dies
-            # with it: a build's processes must not outlive it nor hold its output pipe open.
-            _kill_tree(process)
-            _kill_marked(self.token, spare=self._server.process.pid if self._server is not None else None)
-            self._wait_for_output(copier)
-        if process.returncode:
-            raise subprocess.CalledProcessError(process.returncode, list(cmd))
-
-    def _run_on_server(self, cmd: Sequence[str], cwd: str, env: Mapping[str, str]) -> int | None:
-        """The hook's return code, run by the hook server; None: run it the usual way."""
-        server = self._server
-        if server is None or not server.serves(cmd[0], env):
-            self.close()
-            with contextlib.suppress(hookserver.ServerUnavailable):
-                self._server = hookserver.HookServer(cmd[0], cmd[1], cwd, env, self.copy_output)
-            # This first hook runs the usual way while the server imports the backend beside it.
-            return None
-        server_died = False
-        try:
-            returncode, copier = server.run(cmd, cwd, self.deadline)
-        except hookserver.ServerUnavailable as error:
-            self.log.text(f"deploypack: the hook server stopped ({error}); hooks run as new processes again")
-            self._server = None
-            self.use_hook_server = False  # for the rest of this build: it would fail the same way
-            return None
-        except hookserver.ServerDied as died:
-            # Its outcome unknown, the hook counts as failed (a hook that kills its parent...).
-            (copier,) = died.args
-            returncode, server_died = -signal.SIGKILL, True
-            self.log.text("deploypack: the hook server ended while the hook ran; the hook is stopped and "
-                          "counted as failed (DEPLOYPACK_HOOK_SERVER=false runs hooks as new processes)")
-        try:
-            if returncode is None:
-                self.timed_out = True
-                returncode = -signal.SIGKILL
-        finally:
-            server.kill_child()
-            _kill_marked(self.token, spare=server.process.pid)
-            self._wait_for_output(copier)
-            if self.timed_out or server_died:
-                self.close()
-        return returncode
-
-    def copy_output(self, stream: IO[bytes]) -> threading.Thread:
-        """A thread copying a child's output into the log, closing the stream at its end."""
-        def copy() -> None:
-            try:
-                self.log.pump(stream)
-            finally:
-                stream.close()
-
-        copier = threading.Thread(target=copy, daemon=True)
-        copier.start()
-        return copier
-
-    def _wait_for_output(self, copier: threading.Thread) -> None:
-        copier.join(timeout=5)
-        if copier.is_alive():
-            # A survivor still holds the pipe (no /proc, or it scrubbed its environment): the
-            # copier is left to it (closing the stream under it would block on its lock).
-            self.log.text("deploypack: a process started by the build still holds its output open; "
-                          "its further output is not captured")
-
-    def close(self) -> None:
-        """Stop the hook server, if one runs (at the end of the build, whatever its outcome), and
-        any hook of it an interruption left running (it has its own session, not the server's)."""
-        if self._server is not None:
-            self._server.close()
-            self._server = None
-            _kill_marked(self.token)
-
-
-def _kill_group(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
-
-
-def _kill_tree(process: subprocess.Popen[bytes]) -> None:
-    _kill_group(process.pid)
-    with contextlib.suppress(Exception):
-        process.wait(timeout=10)
-
-
-_TOKEN_VARIABLE = "DEPLOYPACK_BUILD_TOKEN"
-
-
-def _kill_marked(token: str, spare: int | None = None) -> None:
-    """Kill every process whose environment carries the build's token (Linux: /proc), but the
-    hook server (`spare`), which carries it too. A double-forked daemon escapes the process
-    group, but not its inherited environment; one that also rewrites its environment is
-    beyond this (docs/security.md)."""
-    marker = f"{_TOKEN_VARIABLE}={token}".encode() + b"\0"
-    for _ in range(3):  # a daemon may fork again while being killed
-        found = [pid for pid in _pids() if pid not in (os.getpid(), spare) and marker in _environment_of(pid)]
-        if not found:
-            return
-        for pid in found:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, signal.SIGKILL)
-        time.sleep(0.05)
-
-
-def _pids() -> list[int]:
-    try:
-        return [int(entry) for entry in os.listdir("/proc") if entry.isdigit()]
-    except OSError:
-        return []
-
-
-def _environment_of(pid: int) -> bytes:
-    try:
-        with open(f"/proc/{pid}/environ", "rb") as handle:
-            return b"\0" + handle.read()
-    except OSError:
-        return b""
-
-
 @contextlib.contextmanager
 def _build_logger(log: BuildLog) -> Iterator[None]:
     """Route `build`'s own messages (environment creation, pip's output on failure) to the log."""
@@ -243,7 +88,7 @@ class Builder:
         self.progress = progress
         self.environ = environ
         self.sources = ProjectSources(options.project_dir)
-        self.runner: _Runner | None = None
+        self.runner: HookRunner | None = None
 
     def build(self, staging: Path) -> BuildResult:
         project = self.options.project_dir.resolve()
@@ -251,7 +96,7 @@ class Builder:
         self._preflight()
         epoch = source_date_epoch(project, self.environ)
         extra_env = {"SOURCE_DATE_EPOCH": epoch} if epoch else {}
-        runner = self.runner = _Runner(self.log, time.monotonic() + self.options.timeout, extra_env,
+        runner = self.runner = HookRunner(self.log, time.monotonic() + self.options.timeout, extra_env,
                                        hook_server=self.options.hook_server)
         timings: dict[str, float] = {}
         installer = self.options.resolved_installer()
@@ -275,7 +120,7 @@ class Builder:
 
                 started = time.monotonic()
                 self.progress("building wheel from sdist…")
-                unpacked, sdist_read = _unpack_sdist(sdist, Path(work), _limits(self.options))
+                unpacked, sdist_read = unpack_sdist(sdist, Path(work), limits_of(self.options))
                 wheel_builder = self._project_builder(unpacked, env, runner)
                 if env is not None and wheel_builder.build_system_requires != builder.build_system_requires:
                     # The sdist declares other build requirements than the tree: honour them in a fresh env.
@@ -307,7 +152,7 @@ class Builder:
                 raise BuildFailed(finding)
 
     def _isolated_env(self, stack: contextlib.ExitStack, installer: str, requires: Iterable[str],  # type: ignore[no-untyped-def]
-                      runner: _Runner):
+                      runner: HookRunner):
         """A fresh isolated environment holding `requires`: filled from the cache when it has them."""
         cache = self._env_cache()
         if cache is not None:
@@ -316,7 +161,7 @@ class Builder:
         env = self._new_env(stack, installer, None)
         self.progress("installing build requirements…")
         self._install_requirements(env, requires)
-        if os.environ.get("PYTHONDONTWRITEBYTECODE"):  # what the hooks inherit (see _Runner)
+        if os.environ.get("PYTHONDONTWRITEBYTECODE"):  # what the hooks inherit (see HookRunner)
             self._compile_bytecode(env, runner)
         return env
 
@@ -331,7 +176,7 @@ class Builder:
         return cache
 
     def _cached_env(self, stack: contextlib.ExitStack, cache: envcache.EnvCache, installer: str,  # type: ignore[no-untyped-def]
-                    requires: set[str], runner: _Runner):
+                    requires: set[str], runner: HookRunner):
         """Raises OSError when the cache cannot serve (the caller then makes an uncached environment)."""
         key = cache.key(installer, requires, self.environ)
         template = cache.template(key)
@@ -359,14 +204,14 @@ class Builder:
         except (OSError, RuntimeError, subprocess.CalledProcessError) as error:
             raise _environment_error("cannot create the isolated build environment", error) from None
 
-    def _compile_bytecode(self, env, runner: _Runner) -> None:  # type: ignore[no-untyped-def]
+    def _compile_bytecode(self, env, runner: HookRunner) -> None:  # type: ignore[no-untyped-def]
         """Hooks that cannot write bytecode (PYTHONDONTWRITEBYTECODE) would compile the backend from source
         in every one of the four hook processes: compiling it once is several times cheaper."""
         self.log.section("compiling the build environment's bytecode")
         with contextlib.suppress(subprocess.CalledProcessError):  # a module that does not compile stays source
             runner(envcache.compile_command(env.python_executable, Path(env.path)))
 
-    def _project_builder(self, source_dir: Path, env: object, runner: _Runner):  # type: ignore[no-untyped-def]
+    def _project_builder(self, source_dir: Path, env: object, runner: HookRunner):  # type: ignore[no-untyped-def]
         from build import BuildBackendException, BuildException, ProjectBuilder
 
         try:
@@ -507,72 +352,3 @@ def _disk_full_in_log(log_text: str, log: BuildLog, outdir: Path) -> str | None:
     return min(places, key=lambda place: faults.free_space(place) or 0)
 
 
-def _extract_all(archive: tarfile.TarFile, target: Path) -> None:
-    """extractall with the "data" filter; Pythons before 3.10.12 / 3.11.4 lack filters (Debian 12's
-    3.11.2, for one), so there refuse what that filter refuses: paths or links leaving the target,
-    devices and other special files."""
-    if hasattr(tarfile, "data_filter"):
-        archive.extractall(target, filter="data")
-        return
-    root = target.resolve()
-    for member in archive.getmembers():
-        destination = (root / member.name).resolve()
-        linked = (destination.parent / member.linkname).resolve() if member.issym() else \
-            (root / member.linkname).resolve() if member.islnk() else destination
-        special = not (member.isfile() or member.isdir() or member.issym() or member.islnk())
-        if special or not destination.is_relative_to(root) or not linked.is_relative_to(root):
-            raise tarfile.TarError(f"refusing member {member.name!r}: it would land outside the target")
-    archive.extractall(target)  # noqa: S202 - every member checked above
-
-
-def _limits(options: Options) -> Limits:
-    return Limits(max_members=options.max_members, max_unpacked_size=options.max_unpacked_size,
-                  max_compression_ratio=options.max_compression_ratio)
-
-
-def _refuse_unsafe_sdist(sdist: Path, limits: Limits) -> Distribution:
-    """Read the sdist the backend wrote before unpacking it: a member that would land outside
-    the unpack directory, a device file, or an archive over the limits stops the build with
-    that archive finding (the extraction filter below is the second line of defence).
-    Returns the sdist as read (the checks reuse it: a large sdist takes seconds to read)."""
-    from deploypack.checks.archive import MEMBER_ESCAPES, SPECIAL_MEMBER, limit_finding, member_findings
-
-    try:
-        dist = read_distribution(sdist, limits)
-    except CorruptArchive as error:
-        raise BuildFailed(diagnose.BACKEND_FAILED.at(
-            f"the backend wrote an sdist that cannot be read: {error.message}", artifact=sdist.name,
-        )) from None
-    if dist.limit_exceeded:
-        raise BuildFailed(limit_finding(sdist.name, dist.limit_exceeded))
-    for finding in member_findings(dist):
-        if finding.code in (MEMBER_ESCAPES.code, SPECIAL_MEMBER.code):
-            raise BuildFailed(dataclasses.replace(
-                finding, message=f"{finding.message}; the wheel is not built from an sdist that cannot be "
-                "unpacked safely",
-            ))
-    return dist
-
-
-def _unpack_sdist(sdist: Path, work: Path, limits: Limits) -> tuple[Path, Distribution]:
-    """Unpack the sdist for the wheel build, refusing members that would land outside."""
-    dist = _refuse_unsafe_sdist(sdist, limits)
-    needed = sum(member.size for member in dist.files())  # the space unpacking needs
-    target = work / "sdist"
-    target.mkdir()
-    try:
-        with tarfile.open(sdist) as archive:
-            _extract_all(archive, target)
-    except (tarfile.TarError, OSError) as error:
-        if faults.is_disk_full(error):
-            raise faults.disk_full(f"unpacking {sdist.name} to build the wheel", target, needed) from None
-        raise BuildFailed(diagnose.BACKEND_FAILED.at(
-            f"the sdist {sdist.name} cannot be unpacked safely to build the wheel: {error}",
-            artifact=sdist.name,
-        )) from None
-    entries = list(target.iterdir())
-    if len(entries) != 1 or not entries[0].is_dir():
-        raise BuildFailed(diagnose.BACKEND_FAILED.at(
-            f"the sdist {sdist.name} does not hold exactly one top-level directory", artifact=sdist.name
-        ))
-    return entries[0], dist

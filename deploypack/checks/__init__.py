@@ -8,23 +8,14 @@ context already holds everything read from the archives and the project's config
 from __future__ import annotations
 
 import dataclasses
-import importlib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol
 
 from deploypack.core.findings import Finding, Severity
 from deploypack.core.rules import Rule
+from deploypack.project.release import ReleaseInfo
 from deploypack.project.sources import ProjectSources
 from deploypack.read.archives import Distribution
-
-
-@dataclasses.dataclass(frozen=True)
-class ReleaseInfo:
-    """What the release is: the tag being released (if any) and where that came from."""
-
-    tag: str | None = None
-    tag_source: str | None = None  # "GITHUB_REF" or "git describe"
-    commit: str | None = None
 
 
 class CheckOptions(Protocol):
@@ -49,8 +40,6 @@ class CheckContext:
     sources: ProjectSources | None = None  # None when checking dists built elsewhere
     release: ReleaseInfo = ReleaseInfo()
     git_files: tuple[str, ...] | None = None  # files tracked by git, project-relative
-    # README renders done ahead, in another process (deploypack/read/ahead.py), when there are any
-    prerendered: ReadmeRenders | None = None
 
     @property
     def sdist(self) -> Distribution | None:
@@ -59,10 +48,6 @@ class CheckContext:
     @property
     def wheels(self) -> tuple[Distribution, ...]:
         return tuple(d for d in self.distributions if d.kind == "wheel")
-
-
-class ReadmeRenders(Protocol):
-    def lookup(self, description: str, content_type: str) -> tuple[bool, list[tuple[int | None, str]] | None]: ...
 
 
 CheckFunction = Callable[[CheckContext], Iterable[Finding]]
@@ -92,23 +77,10 @@ def check(*rules: Rule, needs_source: bool = False) -> Callable[[CheckFunction],
     return register
 
 
-# The check modules, in report order: a module's checks run in the order it declares them.
-_CHECK_MODULES = ("archive", "classifiers", "consistency", "hygiene", "layout", "license", "metadata",
-                  "readme", "release", "requirements", "sdist", "wheel")
-
-
-def registered_checks() -> tuple[Check, ...]:
-    """Every check, in report order whichever module was imported first (importing one early,
-    for a rule's code, must not reorder the report)."""
-    _load_check_modules()
-    rank = {f"{__name__}.{name}": index for index, name in enumerate(_CHECK_MODULES)}
-    return tuple(sorted(_CHECKS, key=lambda check: rank.get(check.function.__module__, len(rank))))
-
-
-def _load_check_modules() -> None:
-    # Importing declares the rules and registers the checks.
-    for name in _CHECK_MODULES:
-        importlib.import_module(f"{__name__}.{name}")
+def registered() -> tuple[Check, ...]:
+    """The checks registered so far, in registration order (the catalogue imports every check
+    module and puts them in report order: `deploypack.catalogue.checks()`)."""
+    return tuple(_CHECKS)
 
 
 class Selection(Protocol):
@@ -116,15 +88,15 @@ class Selection(Protocol):
     def severity_of(self, code: str, default: Severity) -> Severity: ...
 
 
-def run_checks(context: CheckContext, selection: Selection) -> list[Finding]:
-    """Every selected check, in registration order, with per-code severity overrides applied."""
+def run_checks(context: CheckContext, selection: Selection, checks: Iterable[Check]) -> list[Finding]:
+    """Each selected check of `checks`, in their order, with per-code severity overrides applied."""
     findings: list[Finding] = []
-    for registered in registered_checks():
-        if registered.needs_source and context.sources is None:
+    for each in checks:
+        if each.needs_source and context.sources is None:
             continue
-        if not any(selection.is_selected(rule.code) for rule in registered.rules):
+        if not any(selection.is_selected(rule.code) for rule in each.rules):
             continue
-        for finding in registered.function(context):
+        for finding in each.function(context):
             if selection.is_selected(finding.code):
                 severity = selection.severity_of(finding.code, finding.severity)
                 findings.append(finding if severity == finding.severity else finding.with_severity(severity))

@@ -7,13 +7,13 @@ line of pyproject.toml, setup.cfg or setup.py that declares it.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from deploypack.checks import CheckContext
 from deploypack.project.sources import SourceLocation, toml_table_line
 from deploypack.read.archives import Distribution
+from deploypack.read.metadata import parse_metadata
 
 # metadata field (raw name) -> where backends read it from, per configuration file
 FIELD_KEYS: dict[str, dict[str, Iterable[str]]] = {
@@ -67,19 +67,11 @@ def raw_field_name(email_name: str) -> str:
     return EMAIL_TO_RAW.get(lowered, lowered.replace("-", "_"))
 
 
-@functools.lru_cache(maxsize=64)
-def _parse(data: bytes) -> tuple[dict[str, Any], frozenset[str]]:
-    from packaging.metadata import parse_email
-
-    raw, unparsed = parse_email(data)
-    return dict(raw), frozenset(unparsed)
-
-
 def raw_metadata(dist: Distribution) -> dict[str, Any]:
     """The archive's core metadata as packaging's RawMetadata (unvalidated); empty when absent."""
     if dist.metadata_bytes is None:
         return {}
-    return _parse(dist.metadata_bytes)[0]
+    return parse_metadata(dist.metadata_bytes)[0]
 
 
 def metadata_version(dist: Distribution) -> tuple[int, ...] | None:

@@ -7,8 +7,6 @@ line is mapped back by matching the text around it against the project's text fi
 
 from __future__ import annotations
 
-import email.message
-import io
 import re
 from collections.abc import Iterable, Iterator
 
@@ -17,6 +15,7 @@ from deploypack.checks.metadata_fields import at, locate, metadata_dists, raw_me
 from deploypack.core.findings import Finding, Severity
 from deploypack.core.rules import rule
 from deploypack.read.archives import Distribution
+from deploypack.read.readme import parse_content_type, render_problems
 
 README_RENDER = rule(
     "M003", "readme-does-not-render", Severity.ERROR, "the long description does not render",
@@ -48,17 +47,7 @@ README_CONTENT_TYPE_UNKNOWN = rule(
 
 KNOWN_CONTENT_TYPES = ("text/markdown", "text/x-rst", "text/plain")
 _MARKDOWN_VARIANTS = ("GFM", "CommonMark")
-_RST_PROBLEM = re.compile(r"^<string>:(\d+): \((\w+)/(\d)\) (.*)$")
 _TEXT_SUFFIXES = (".rst", ".md", ".markdown", ".txt", ".text")
-
-
-def parse_content_type(value: str) -> tuple[str, dict[str, str]]:
-    message = email.message.EmailMessage()
-    try:
-        message["content-type"] = value
-    except (ValueError, IndexError):
-        return "", {}
-    return message.get_content_type(), dict(message["content-type"].params)
 
 
 def content_type_problem(value: str) -> str | None:
@@ -73,33 +62,6 @@ def content_type_problem(value: str) -> str | None:
     if kind == "text/markdown" and variant not in _MARKDOWN_VARIANTS:
         return f"the Markdown variant {variant!r} is not GFM or CommonMark"
     return None
-
-
-def render_problems(description: str, content_type: str) -> list[tuple[int | None, str]] | None:
-    """None when it renders (or cannot be judged here); else (line in the description, message) pairs."""
-    kind, params = parse_content_type(content_type)
-    if kind == "text/markdown":
-        from readme_renderer import markdown
-
-        if not markdown.variants:  # readme_renderer[md] missing: no judgement rather than a false alarm
-            return None
-        rendered = markdown.render(description, variant=params.get("variant", "GFM"))
-        return None if rendered is not None or not description.strip() else [(None, "the Markdown renders empty")]
-    if kind == "text/plain":
-        from readme_renderer import txt
-
-        return None if txt.render(description) is not None else [(None, "the text renders empty")]
-    from readme_renderer import rst  # docutils: imported only for reStructuredText
-
-    stream = io.StringIO()
-    if rst.render(description, stream=stream) is not None:
-        return None
-    problems: list[tuple[int | None, str]] = []
-    for line in stream.getvalue().splitlines():
-        match = _RST_PROBLEM.match(line.strip())
-        if match and int(match.group(3)) >= 2:
-            problems.append((int(match.group(1)), match.group(4)))
-    return problems or [(None, stream.getvalue().strip() or "the markup is invalid")]
 
 
 # docutils names the first line of the paragraph for inline markup errors; the start-string shows the line
@@ -237,10 +199,7 @@ def readme_renders(context: CheckContext) -> Iterator[Finding]:
                 f"{dist.filename}: Description-Content-Type is missing, so the index renders the README as "
                 "reStructuredText", artifact=dist.filename, **(at(declared) if declared else {"file": start}),
             )
-        rendered, problems = (context.prerendered.lookup(description, content_type or "text/x-rst")
-                              if context.prerendered is not None else (False, None))
-        if not rendered:
-            problems = render_problems(description, content_type or "text/x-rst")
+        problems = render_problems(description, content_type or "text/x-rst")
         for line, message in problems or ():
             line = inline_markup_line(description, line, message)
             found = locate_description_line(texts, description, line) if line is not None else None

@@ -9,7 +9,7 @@ is derived from git by a plugin (setuptools-scm, hatch-vcs…), at that plugin's
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 from packaging.version import Version
 
@@ -18,6 +18,7 @@ from deploypack.checks.metadata_fields import at, metadata_dists, raw_metadata
 from deploypack.checks.version_source import version_source
 from deploypack.core.findings import Finding, Severity
 from deploypack.core.rules import rule
+from deploypack.project.release import tag_version
 
 VERSION_TAG_MISMATCH = rule(
     "R001", "version-tag-mismatch", Severity.ERROR, "the version built is not the version the release tag names",
@@ -34,24 +35,6 @@ TAG_PATTERN_UNMATCHED = rule(
     fix="Name release tags after a tag pattern (default `v{version}` or `{version}`), or set `tag-patterns` "
     "in [tool.deploypack], e.g. `tag-patterns = [\"release-{version}\"]`.",
 )
-
-VERSION_FIELD = "{version}"
-
-
-def tag_version(tag: str, patterns: Sequence[str]) -> Version | None:
-    """The version the tag names under the first pattern that reads it, or None."""
-    from packaging.version import InvalidVersion
-
-    for pattern in patterns:
-        prefix, marker, suffix = pattern.partition(VERSION_FIELD)
-        if not marker or not tag.startswith(prefix) or not tag.endswith(suffix) or len(tag) <= len(prefix + suffix):
-            continue
-        try:
-            return Version(tag[len(prefix): len(tag) - len(suffix)])
-        except InvalidVersion:
-            continue
-    return None
-
 
 @check(VERSION_TAG_MISMATCH, TAG_PATTERN_UNMATCHED)
 def version_matches_tag(context: CheckContext) -> Iterator[Finding]:

@@ -11,13 +11,13 @@ import os
 import signal
 import sys
 import tempfile
-import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from deploypack import __version__
+from deploypack.cli.common import StderrProgress, add_report_options, command_line_values, emit_report
 from deploypack.core.errors import EXIT_CODE_HELP, DeploypackError, ExitCode, Interrupted, UsageError
 
 EXAMPLES = """\
@@ -38,18 +38,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(f"{self.prog}: {message}", hint=f"run `{self.prog} --help` for the options")
-
-
-def _add_report_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=("text", "json", "github"),
-                        help="output format (default: github when GITHUB_ACTIONS=true, else text)")
-    parser.add_argument("--report", type=Path, metavar="FILE", help="also write the JSON report to FILE")
-    parser.add_argument("--sarif", type=Path, metavar="FILE",
-                        help="also write the findings as SARIF 2.1.0 to FILE (for GitHub code scanning)")
-    parser.add_argument("--strict", action="store_true", default=None, help="warnings fail the run too")
-    parser.add_argument("--select", metavar="CODES", help="only these finding codes or prefixes (comma-separated)")
-    parser.add_argument("--ignore", metavar="CODES", help="skip these finding codes or prefixes (comma-separated)")
-    parser.add_argument("--severity", metavar="CODE=LEVEL,…", help="override severities, e.g. M004=error")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the project to build (default: the current directory)")
     build.add_argument("--outdir", type=Path, metavar="DIR",
                        help="where the distributions go (default: PROJECT_DIR/dist)")
-    _add_report_options(build)
+    add_report_options(build)
     build.add_argument("--no-isolation", dest="isolation", action="store_false", default=None,
                        help="build in the current environment (build requirements must be installed)")
     build.add_argument("--installer", choices=("auto", "pip", "uv"),
@@ -95,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from deploypack.cli.check import add_commands as add_check_commands
 
-    add_check_commands(commands, _add_report_options)
+    add_check_commands(commands, add_report_options)
 
     from deploypack.cli.monorepo import add_commands as add_monorepo_commands
 
@@ -105,11 +93,6 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("code", nargs="?", help="a code such as M005; without it, list every code")
     explain.set_defaults(handler=_cmd_explain)
     return parser
-
-
-_OPTION_FLAGS = ("outdir", "format", "report", "sarif", "strict", "isolation", "installer", "select", "ignore",
-                 "severity", "clean", "timeout", "artifacts", "reproducible", "tag-patterns", "releasing",
-                 "gate", "index-url", "offline", "allow-backport")
 
 
 def _add_gate_options(parser: argparse.ArgumentParser) -> None:
@@ -124,25 +107,8 @@ def _add_gate_options(parser: argparse.ArgumentParser) -> None:
                       help="allow a version older than the newest published, if newest of its major.minor series")
 
 
-def command_line_values(args: argparse.Namespace) -> dict[str, Any]:
-    # option names use `-` (as in [tool.deploypack]); argparse attributes use `_`
-    values = {name: getattr(args, name.replace("-", "_"), None) for name in _OPTION_FLAGS}
-    return {name: value for name, value in values.items() if value is not None}
-
-
-class StderrProgress:
-    """Progress lines with elapsed seconds, on stderr, so stdout stays the report."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.started = time.monotonic()
-
-    def __call__(self, message: str) -> None:
-        self.stream.write(f"[{time.monotonic() - self.started:6.1f}s] {message}\n")
-        self.stream.flush()
-
-
 def _cmd_build(args: argparse.Namespace, environ: Mapping[str, str], stdout: TextIO, stderr: TextIO) -> int:
+    from deploypack import catalogue
     from deploypack.config import options as options_module
     from deploypack.pipeline.build_run import run_build
 
@@ -152,79 +118,13 @@ def _cmd_build(args: argparse.Namespace, environ: Mapping[str, str], stdout: Tex
     if not project_dir.is_dir():
         raise UsageError(f"project path {str(project_dir)!r} is a file, not a project directory")
     options = options_module.resolve(project_dir, command_line_values(args), environ)
-    report = run_build(options, environ, StderrProgress(stderr))
+    report = run_build(options, environ, StderrProgress(stderr), catalogue.checks)
     emit_report(report, options, environ, stdout)
     return report.exit_code
 
 
-def emit_report(report: Any, options: Any, environ: Mapping[str, str], stdout: TextIO) -> None:
-    from deploypack.report import actions_core, github, sarif, text
-    from deploypack.report.model import render_json
-
-    if options.report is not None:
-        _write_or_fail(options.report, render_json(report))
-    prefix = _repository_prefix(options.project_dir, environ)
-    sarif_path = getattr(options, "sarif", None)
-    if sarif_path is not None:
-        _write_or_fail(sarif_path, sarif.render(report, prefix, options.project_dir))
-    under_actions = environ.get("GITHUB_ACTIONS") == "true"  # the runner reads stdout for commands
-    if options.format == "json":
-        stdout.write(actions_core.inert_json(render_json(report)) if under_actions else render_json(report))
-    elif options.format == "github":
-        log_text = _read_log(report.log_path)
-        github.emit(report, stdout, environ, prefix, log_text,
-                    report_path=str(options.report) if options.report is not None else None,
-                    sarif_path=str(sarif_path) if sarif_path is not None else None)
-    elif under_actions:
-        actions_core.write_untrusted(stdout, text.render(report, colour=False))
-    else:
-        stdout.write(text.render(report, colour=text.use_colour(stdout.isatty(), environ)))
-
-
-def _write_or_fail(path: Path, text: str) -> None:
-    """Write a report file whole, or fail with the environment error that names it (exit 4)."""
-    from deploypack.core.faults import environment_error
-    from deploypack.report.model import write_atomic
-
-    try:
-        write_atomic(path, text)
-    except OSError as error:
-        raise environment_error("writing the report", error, path=path) from None
-
-
-def _read_log(path: str | None) -> str | None:
-    if not path:
-        return None
-    try:
-        return Path(path).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-
-
-def _workspace(environ: Mapping[str, str]) -> Path:
-    return Path(environ.get("GITHUB_WORKSPACE") or os.getcwd()).resolve()
-
-
-def _repository_prefix(project_dir: Path, environ: Mapping[str, str]) -> str:
-    """The project's path inside the repository, so annotations land on the right file.
-
-    git knows it, even when the repository is checked out below the workspace; without git,
-    the workspace is taken as the repository's root.
-    """
-    from deploypack.project import git
-
-    shown = git.output(project_dir, "rev-parse", "--show-prefix")
-    if shown is not None:
-        return shown.strip().rstrip("/")
-    workspace = _workspace(environ)
-    try:
-        return project_dir.resolve().relative_to(workspace).as_posix()
-    except ValueError:
-        return ""
-
-
 def _cmd_explain(args: argparse.Namespace, environ: Mapping[str, str], stdout: TextIO, stderr: TextIO) -> int:
-    from deploypack.core.rules import all_rules, get
+    from deploypack.catalogue import all_rules, get
 
     if not args.code:
         for code, declared in all_rules().items():

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
+from deploypack.cli.common import add_format_option
 from deploypack.core.errors import UsageError
 from deploypack.report import actions_core
 
@@ -68,8 +69,7 @@ def add_commands(commands: Any) -> None:
     merge.add_argument("--outdir", type=Path, default=Path("dist"), metavar="DIR",
                        help="where the merged release goes (default: dist)")
     merge.add_argument("--clean", action="store_true", help="delete files in --outdir deploypack did not create")
-    merge.add_argument("--format", choices=("text", "json", "github"),
-                       help="output format (default: github when GITHUB_ACTIONS=true, else text)")
+    add_format_option(merge)
     merge.add_argument("--report", type=Path, metavar="FILE", help="also write the JSON result to FILE")
     merge.set_defaults(handler=_cmd_merge)
 
@@ -101,7 +101,7 @@ def _cmd_plan(args: argparse.Namespace, environ: Mapping[str, str], stdout: Text
 
 def _run_plan(args: argparse.Namespace, entries: list[dict[str, Any]], environ: Mapping[str, str],
               stdout: TextIO, stderr: TextIO) -> int:
-    from deploypack.cli.main import StderrProgress
+    from deploypack.cli.common import StderrProgress
     from deploypack.monorepo import merge, runner
 
     jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)

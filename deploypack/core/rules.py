@@ -1,7 +1,8 @@
 """The catalogue of finding codes: each a stable public name with its documentation.
 
-A rule is declared once, next to the code that reports it; `deploypack explain CODE`
-and docs/checks.md are both generated from this registry.
+A rule is declared once, next to the code that reports it. This registry imports nothing of
+deploypack's above the vocabulary: the catalogue (deploypack/catalogue.py), at the top, imports
+the modules that declare rules; `deploypack explain CODE` and docs/checks.md come from it.
 """
 
 from __future__ import annotations
@@ -62,20 +63,7 @@ def rule(code: str, name: str, severity: Severity, summary: str, *, why: str, fi
     return declared
 
 
-def all_rules() -> dict[str, Rule]:
-    """Every rule, loading the modules that declare them."""
-    import deploypack.build.diagnose  # noqa: F401  (declares the build-failure rules)
-    import deploypack.build.reproducible  # noqa: F401  (declares the reproducibility rules)
-    import deploypack.gate.release_gate  # noqa: F401  (declares the release-gate rules)
-    import deploypack.monorepo.merge  # noqa: F401  (declares the monorepo merge rules)
-    import deploypack.pipeline.verify  # noqa: F401  (declares the verify rules)
-    import deploypack.read.collect  # noqa: F401  (declares the archive rules)
-    from deploypack.checks import registered_checks
-
-    registered_checks()  # imports every check module, declaring their rules
-
+def declared_rules() -> dict[str, Rule]:
+    """The rules declared so far, by code: those of the modules imported. The whole catalogue
+    (every declaring module imported) is `deploypack.catalogue.all_rules()`."""
     return dict(sorted(_REGISTRY.items()))
-
-
-def get(code: str) -> Rule | None:
-    return all_rules().get(code.upper())

@@ -20,11 +20,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from packaging.version import InvalidVersion, Version
 
-from deploypack.checks import ReleaseInfo
-from deploypack.checks.release import tag_version
 from deploypack.core.findings import Finding, Severity
 from deploypack.core.rules import rule
 from deploypack.project import git
+from deploypack.project.release import ReleaseInfo, tag_version
 from deploypack.report.model import Report
 
 if TYPE_CHECKING:  # imported by run_gate: urllib and http are slow to import and a plain build never asks

@@ -20,13 +20,14 @@ from deploypack.artifacts import outdir as outdir_module
 from deploypack.build import reproducible
 from deploypack.build.engine import Builder, BuildResult
 from deploypack.build.log import BuildLog
-from deploypack.checks import CheckContext, ReleaseInfo, apply_selection, run_checks
+from deploypack.checks import Check, CheckContext, apply_selection, run_checks
 from deploypack.config.options import Options
 from deploypack.core import faults
 from deploypack.core.errors import BuildFailed, EnvironmentProblem
 from deploypack.gate import release_gate as gate
 from deploypack.pipeline import prewarm
 from deploypack.project import git
+from deploypack.project.release import release_info
 from deploypack.project.sources import ProjectSources
 from deploypack.read.collect import display_path, read_distributions
 from deploypack.report.model import Artifact, Report, verdict
@@ -42,22 +43,6 @@ class RunState:
     timings: dict[str, float] = dataclasses.field(default_factory=dict)
 
 
-
-
-def release_info(project_dir: Path, environ: Mapping[str, str], patterns: Sequence[str] = ()) -> ReleaseInfo:
-    """The tag being released: GITHUB_REF when it is a tag, else the tag on HEAD, if any."""
-    commit = git.output(project_dir, "rev-parse", "HEAD")
-    ref = environ.get("GITHUB_REF", "")
-    if ref.startswith("refs/tags/"):
-        return ReleaseInfo(tag=ref.removeprefix("refs/tags/"), tag_source="GITHUB_REF", commit=commit)
-    tag = git.output(project_dir, "describe", "--tags", "--exact-match", "HEAD")
-    if tag and patterns:
-        # HEAD may carry several tags (`latest`, another package's release): prefer one a tag pattern reads
-        from deploypack.checks.release import tag_version
-
-        listed = (git.output(project_dir, "tag", "--points-at", "HEAD") or "").split()
-        tag = next((name for name in listed if tag_version(name, patterns) is not None), tag)
-    return ReleaseInfo(tag=tag, tag_source="git describe" if tag else None, commit=commit)
 
 
 def git_tracked_files(project_dir: Path) -> tuple[str, ...] | None:
@@ -94,7 +79,9 @@ def _keep_log(state: RunState, options: Options, destination: Path | None) -> st
     return display_path(destination)
 
 
-def run_build(options: Options, environ: Mapping[str, str], progress: Progress) -> Report:
+def run_build(options: Options, environ: Mapping[str, str], progress: Progress,
+              load_checks: Callable[[], Sequence[Check]]) -> Report:
+    """`load_checks` gives the checks to run (the catalogue's, from the caller at the top)."""
     started = time.monotonic()
     outdir_module.check_writable(options.outdir, options.clean)
     # The gate's clean-tree check looks at the tree before the build writes egg-info and such.
@@ -105,7 +92,7 @@ def run_build(options: Options, environ: Mapping[str, str], progress: Progress) 
     with outdir_module.staging_directory(options.outdir) as staging:
         state.log_path = staging / "deploypack-build.log"
         state.log = BuildLog(state.log_path, options.max_log_size)
-        warm = prewarm.start()  # the checks' imports, on a thread, while the backend builds
+        warm = prewarm.start(load_checks)  # the checks' imports, on a thread, while the backend builds
         try:
             result = Builder(options, state.log, progress, environ).build(staging)
         except BuildFailed as failure:
@@ -137,7 +124,7 @@ def run_build(options: Options, environ: Mapping[str, str], progress: Progress) 
             release=release_info(options.project_dir, environ, options.tag_patterns),
             git_files=git_tracked_files(options.project_dir),
         )
-        findings = apply_selection(findings, options) + run_checks(context, options)
+        findings = apply_selection(findings, options) + run_checks(context, options, load_checks())
         state.timings["checks"] = time.monotonic() - checks_started
         first = next((d for d in dists if d.metadata is not None), None)
         if first is not None:

@@ -4,8 +4,8 @@ A run spends most of its build time waiting on backend subprocesses, and the che
 artifact writers that follow need slow-to-import libraries (docutils through readme_renderer,
 cyclonedx…): on a small project their imports are a large share of the run. Importing them on
 a thread during the build overlaps the two. Imports print nothing, the check modules register
-in their usual order (`_load_check_modules` imports them one after the other, whichever thread
-runs it), and `wait()` is called before the checks, so the output is the same either way.
+in their usual order (the catalogue's loader, which the caller passes in, sorts them whichever
+thread imported them), and `wait()` is called before the checks, so the output is the same either way.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import threading
+from collections.abc import Callable
 
 # Imported on this thread first: what the build itself imports, so the two threads do not
 # import the same modules at the same time.
@@ -29,18 +30,16 @@ LATER_MODULES = (
 
 
 class Prewarm:
-    def __init__(self) -> None:
+    def __init__(self, load_checks: Callable[[], object]) -> None:
         for name in BUILD_MODULES:
             _import(name)
+        self._load_checks = load_checks
         self._thread = threading.Thread(target=self._run, name="deploypack-prewarm", daemon=True)
         self._thread.start()
 
-    @staticmethod
-    def _run() -> None:
-        from deploypack import checks
-
+    def _run(self) -> None:
         with contextlib.suppress(Exception):  # a failing import fails again, and is reported, where it is used
-            checks._load_check_modules()  # noqa: SLF001 - the registry's own loader keeps the order
+            self._load_checks()
         for name in LATER_MODULES:
             _import(name)
 
@@ -54,5 +53,5 @@ def _import(name: str) -> None:
         importlib.import_module(name)
 
 
-def start() -> Prewarm:
-    return Prewarm()
+def start(load_checks: Callable[[], object]) -> Prewarm:
+    return Prewarm(load_checks)

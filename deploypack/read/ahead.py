@@ -13,7 +13,6 @@ means the parent does that work itself, as it would without this.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import pickle
 import select
@@ -25,12 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from deploypack.read.archives import Distribution, Limits
+from deploypack.read.readme import digest
 
 _TIMEOUT = 120.0  # seconds to wait for the child before doing its work here
-
-
-def _key(description: str, content_type: str) -> str:
-    return hashlib.sha256(f"{content_type}\0{description}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class CheckAhead:
@@ -77,8 +73,17 @@ class CheckAhead:
             message = self._next_message() if self._read_end is not None else None
             self._renders = message if isinstance(message, dict) else {}
             self.close()
-        key = _key(description, content_type)
+        key = digest(description, content_type)
         return (True, self._renders[key]) if key in self._renders else (False, None)
+
+    def share_renders(self) -> None:
+        """Hand the child's renders to the README renderer (deploypack/read/readme.py), which
+        answers the README check with them instead of rendering the same text again."""
+        from deploypack.read import readme
+
+        self.lookup("", "")  # waits for the child's renders, if any
+        for key, problems in (self._renders or {}).items():
+            readme.remember_digest(key, problems)
 
     def _next_message(self) -> Any:
         """The next object the child sent, or None (it ended, failed or took too long)."""
@@ -142,13 +147,13 @@ def _work(wheel: Path, limits: Limits, render: bool, write_end: int) -> None:
     _send(write_end, dist)
     if not render or dist.metadata_bytes is None:
         return
-    from deploypack.checks.metadata_fields import _parse
-    from deploypack.checks.readme import render_problems
+    from deploypack.read.metadata import parse_metadata
+    from deploypack.read.readme import render_problems
 
-    raw = _parse(dist.metadata_bytes)[0]
+    raw = parse_metadata(dist.metadata_bytes)[0]
     description = raw.get("description") or ""
     content_type = raw.get("description_content_type") or "text/x-rst"
     renders: dict[str, list[tuple[int | None, str]] | None] = {}
     if description.strip():
-        renders[_key(description, content_type)] = render_problems(description, content_type)
+        renders[digest(description, content_type)] = render_problems(description, content_type)
     _send(write_end, renders)

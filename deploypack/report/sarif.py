@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import urllib.parse
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from deploypack import __version__
 from deploypack.core.findings import Finding
-from deploypack.core.rules import Rule, all_rules
+from deploypack.core.rules import Rule
 from deploypack.report.github import repository_path
 from deploypack.report.model import Report
 
@@ -91,9 +92,9 @@ def repository_root(project_dir: Path, prefix: str) -> Path:
     return resolved.parents[depth - 1] if depth else resolved
 
 
-def to_sarif(report: Report, prefix: str = "", project_dir: Path | None = None) -> dict[str, Any]:
-    """The SARIF log of one run; `prefix` is the project's path inside the repository."""
-    rules = dict(all_rules())
+def to_sarif(report: Report, rules: Mapping[str, Rule], prefix: str = "", project_dir: Path | None = None,
+             ) -> dict[str, Any]:
+    """The SARIF log of one run; `rules` the catalogue, `prefix` the project's path inside the repository."""
     descriptors = [rule_descriptor(declared) for declared in rules.values()]
     index = {code: position for position, code in enumerate(rules)}
     fallback = _fallback_file(project_dir)
@@ -117,6 +118,6 @@ def to_sarif(report: Report, prefix: str = "", project_dir: Path | None = None) 
     return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
 
 
-def render(report: Report, prefix: str = "", project_dir: Path | None = None) -> str:
-    return json.dumps(to_sarif(report, prefix, project_dir), indent=2, ensure_ascii=False) + "\n"
+def render(report: Report, rules: Mapping[str, Rule], prefix: str = "", project_dir: Path | None = None) -> str:
+    return json.dumps(to_sarif(report, rules, prefix, project_dir), indent=2, ensure_ascii=False) + "\n"
 

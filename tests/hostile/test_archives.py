@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from deploypack.catalogue import checks as catalogue_checks
 from deploypack.checks import CheckContext, run_checks
 from deploypack.config.options import Options
 from deploypack.core.findings import Finding
@@ -34,7 +35,7 @@ def check_archives(paths: list[Path], **limits: object) -> list[Finding]:
     """What a run finds in these archives: unreadable ones (A001) plus every registered check."""
     options = Options(project_dir=paths[0].parent, outdir=paths[0].parent / "dist", **limits)  # type: ignore[arg-type]
     dists, findings = read_distributions(paths, options)
-    return findings + run_checks(CheckContext(distributions=tuple(dists), options=options), options)
+    return findings + run_checks(CheckContext(distributions=tuple(dists), options=options), options, catalogue_checks())
 
 
 def snapshot(root: Path) -> dict[str, tuple[int, int]]:

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from deploypack.checks.archive import escapes, member_findings
 from deploypack.read.archives import CorruptArchive, Distribution, Limits, read_distribution
+from deploypack.read.safety import escapes, member_findings
 from tests.hostile.archives import Entry, sdist_entries, wheel_entries, write_tar, write_zip
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

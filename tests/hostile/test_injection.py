@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from deploypack.catalogue import all_rules
 from deploypack.core.findings import Finding, Severity
-from deploypack.core.rules import all_rules
 from deploypack.report import actions_core, github
 from deploypack.report.model import Report
 from tests.conftest import clean_environ, run_cli

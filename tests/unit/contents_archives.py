@@ -11,7 +11,8 @@ import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from deploypack.checks import CheckContext, registered_checks
+from deploypack.catalogue import checks as registered_checks
+from deploypack.checks import CheckContext
 from deploypack.config.options import Options
 from deploypack.core.findings import Finding
 from deploypack.project.sources import ProjectSources

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from deploypack.checks import CheckContext, ReleaseInfo, run_checks
+from deploypack.catalogue import checks as catalogue_checks
+from deploypack.checks import CheckContext, run_checks
 from deploypack.config.options import Options
 from deploypack.core.findings import Finding, Severity
+from deploypack.project.release import ReleaseInfo
 from deploypack.project.sources import ProjectSources
 from deploypack.read.archives import Distribution, read_distribution
 
@@ -62,7 +64,7 @@ def context(dists: Iterable[Distribution], project: Path | None = None, *, tag: 
 
 
 def findings(ctx: CheckContext, code: str | None = None) -> list[Finding]:
-    found = run_checks(ctx, ctx.options)  # type: ignore[arg-type]
+    found = run_checks(ctx, ctx.options, catalogue_checks())  # type: ignore[arg-type]
     return [f for f in found if code is None or f.code == code]
 
 

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from deploypack.checks import CheckContext, ReleaseInfo, run_checks
-from deploypack.checks.release import tag_version
+from deploypack.catalogue import checks as catalogue_checks
+from deploypack.checks import CheckContext, run_checks
 from deploypack.config.options import Options
 from deploypack.core.findings import Finding, Severity
+from deploypack.project.release import ReleaseInfo, tag_version
 from deploypack.project.sources import ProjectSources
 from deploypack.read.archives import Distribution, read_distribution
 
@@ -48,7 +49,7 @@ def release_findings(tmp_path: Path, version: str, files: Mapping[str, str], tag
     chosen = dataclasses.replace(Options(project_dir=root, outdir=tmp_path / "dist"), **options)
     context = CheckContext(distributions=tuple(archives(tmp_path, version, files)), options=chosen,
                            sources=ProjectSources(root), release=ReleaseInfo(tag=tag, tag_source=source))
-    return [f for f in run_checks(context, chosen) if f.code.startswith("R")]
+    return [f for f in run_checks(context, chosen, catalogue_checks()) if f.code.startswith("R")]
 
 
 PEP621 = '[project]\nname = "demo"\nversion = "1.2.0"\n'
@@ -158,7 +159,7 @@ def test_tag_patterns_without_the_version_field_are_a_configuration_error(tmp_pa
 def test_release_info_prefers_the_tag_a_pattern_reads(tmp_path: Path) -> None:
     import subprocess
 
-    from deploypack.pipeline.build_run import release_info
+    from deploypack.project.release import release_info
     from tests.conftest import git_init
 
     (tmp_path / "file.txt").write_text("x")

@@ -10,10 +10,10 @@ import sys
 import pytest
 from packaging.version import Version
 
-from deploypack.checks import ReleaseInfo
 from deploypack.core.errors import EnvironmentProblem
 from deploypack.gate import index_client
 from deploypack.gate import release_gate as gate
+from deploypack.project.release import ReleaseInfo
 from tests.conftest import clean_environ, git_init
 
 

@@ -150,7 +150,7 @@ def test_the_readable_report_is_printed_inert(tmp_path: Path) -> None:
 
 def test_the_prefix_is_the_projects_path_in_its_git_repository(tmp_path: Path) -> None:
     """Checked out below the workspace (actions/checkout `path:`): paths are relative to the repository."""
-    from deploypack.cli.main import _repository_prefix
+    from deploypack.cli.common import repository_prefix
     from tests.conftest import git_init
 
     repository = tmp_path / "workspace" / "checkout"
@@ -158,7 +158,7 @@ def test_the_prefix_is_the_projects_path_in_its_git_repository(tmp_path: Path) -
     project.mkdir(parents=True)
     (project / "setup.py").write_text("")
     environ = {"GITHUB_WORKSPACE": str(tmp_path / "workspace")}
-    assert _repository_prefix(project, environ) == "checkout/packages/demo"  # no git yet: the workspace
+    assert repository_prefix(project, environ) == "checkout/packages/demo"  # no git yet: the workspace
     git_init(repository)
-    assert _repository_prefix(project, environ) == "packages/demo"
-    assert _repository_prefix(repository, environ) == ""
+    assert repository_prefix(project, environ) == "packages/demo"
+    assert repository_prefix(repository, environ) == ""

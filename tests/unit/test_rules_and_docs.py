@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import re
 
-from deploypack.catalogue import render_checks_markdown
-from deploypack.core.rules import all_rules
+from deploypack.catalogue import all_rules, render_checks_markdown
 from tests.conftest import REPO, run_cli
 
 
@@ -45,7 +44,7 @@ def test_importing_a_check_module_first_does_not_reorder_the_checks() -> None:
     import subprocess
     import sys
 
-    listing = ("from deploypack.checks import registered_checks; "
+    listing = ("from deploypack.catalogue import checks as registered_checks; "
                "print(' '.join(c.function.__module__ + '.' + c.function.__name__ for c in registered_checks()))")
     usual = subprocess.run([sys.executable, "-c", listing], capture_output=True, text=True, check=True).stdout
     first = "import deploypack.checks.wheel, deploypack.checks.readme; "

@@ -10,14 +10,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from deploypack.catalogue import all_rules
 from deploypack.core.findings import Finding, Severity
-from deploypack.core.rules import all_rules
 from deploypack.report import sarif
 from deploypack.report.model import Artifact, Report
 from tests.conftest import SCHEMAS, run_cli
 
 SCHEMA = json.loads((SCHEMAS / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
 VALIDATOR = jsonschema.Draft4Validator(SCHEMA, format_checker=jsonschema.FormatChecker())
+
+
+def to_sarif(report, *args, **kwargs):
+    return sarif.to_sarif(report, all_rules(), *args, **kwargs)
+
+
+def render(report, *args, **kwargs):
+    return sarif.render(report, all_rules(), *args, **kwargs)
 
 
 def make_report(findings: list[Finding], error: str | None = None) -> Report:
@@ -45,7 +53,7 @@ def test_findings_become_valid_results_with_repository_paths(tmp_path: Path) -> 
         Finding("W999", Severity.WARNING, "unregistered code", artifact="demo.whl", member="demo/x.pyc"),
         Finding(some_code, Severity.NOTE, "no place at all"),
     ]
-    log = sarif.to_sarif(make_report(findings), prefix="sub/demo", project_dir=tmp_path)
+    log = to_sarif(make_report(findings), prefix="sub/demo", project_dir=tmp_path)
     validate(log)
     run = log["runs"][0]
     rules = run["tool"]["driver"]["rules"]
@@ -62,14 +70,14 @@ def test_findings_become_valid_results_with_repository_paths(tmp_path: Path) -> 
     assert "region" not in second["locations"][0]["physicalLocation"]
     assert second["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "demo.whl!demo/x.pyc"
     assert third["level"] == "note"
-    spaced = sarif.to_sarif(make_report([Finding("M001", Severity.NOTE, "m", file="docs/a b%#.rst")]))
+    spaced = to_sarif(make_report([Finding("M001", Severity.NOTE, "m", file="docs/a b%#.rst")]))
     assert spaced["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == \
         "docs/a%20b%25%23.rst"
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == tmp_path.resolve().parents[1].as_uri() + "/"
 
 
 def test_every_rule_is_documented_for_code_scanning() -> None:
-    log = sarif.to_sarif(make_report([]))
+    log = to_sarif(make_report([]))
     validate(log)
     for rule in log["runs"][0]["tool"]["driver"]["rules"]:
         assert rule["shortDescription"]["text"] and rule["help"]["text"]
@@ -77,7 +85,7 @@ def test_every_rule_is_documented_for_code_scanning() -> None:
 
 
 def test_a_run_that_stopped_says_so() -> None:
-    log = sarif.to_sarif(make_report([], error="the build failed"))
+    log = to_sarif(make_report([], error="the build failed"))
     validate(log)
     invocation = log["runs"][0]["invocations"][0]
     assert invocation["executionSuccessful"] is False
@@ -94,7 +102,7 @@ def test_any_finding_text_yields_valid_sarif(message: str, file: str | None, mem
                                              line: int | None, column: int | None) -> None:
     finding = Finding("M001", Severity.WARNING, message, file=file, line=line, column=column,
                       artifact="demo.whl" if member is not None else None, member=member)
-    text = sarif.render(make_report([finding]), prefix="p")
+    text = render(make_report([finding]), prefix="p")
     text.encode("utf-8")  # writable as UTF-8
     validate(json.loads(text))
 
