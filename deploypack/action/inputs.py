@@ -81,6 +81,10 @@ INPUTS: tuple[Input, ...] = (
           option_variable="DEPLOYPACK_TAG_PATTERNS"),
     Input("reproducible", "Build a second time from a fresh copy of the tree and compare the archives bit "
           "for bit (`true`/`false`).", "false", "bool", flag="--reproducible"),
+    Input("passenv", "More environment variables for the build hooks (names or globs, comma- or "
+          "newline-separated). By default the hooks get the build-related variables (compilers and flags, "
+          "SETUPTOOLS_SCM_*, index and proxy settings, SOURCE_DATE_EPOCH, ...) and never the runner's "
+          "credentials or this action's inputs.", "", "list", flag="--pass-env"),
 )
 BY_NAME = {spec.name: spec for spec in INPUTS}
 

@@ -32,7 +32,8 @@ from deploypack.read.archives import Distribution
 try:
     from cyclonedx.contrib.license.factories import LicenseFactory
 except ImportError:  # cyclonedx-python-lib before 11.x
-    from cyclonedx.factory.license import LicenseFactory  # type: ignore[no-redef]
+    # unused-ignore: the ignore is needed only where this older module is the one installed
+    from cyclonedx.factory.license import LicenseFactory  # type: ignore[no-redef, unused-ignore]
 
 SCHEMA_VERSION = max(SchemaVersion, key=lambda version: version.value)  # the newest the library supports
 _NAMESPACE = uuid.UUID("6f0e8a34-5b1e-4c47-9a7e-0d4c1f2a9b11")  # fixed: serial numbers derive from content

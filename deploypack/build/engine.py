@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
 import re
 import shutil
 import subprocess
@@ -20,10 +19,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from deploypack.build import diagnose, envcache
+from deploypack.build.hook_environment import hook_environment
 from deploypack.build.log import BuildLog
 from deploypack.build.supervise import HookRunner
 from deploypack.build.unpack import unpack_sdist
 from deploypack.config.options import Options
+from deploypack.config.runenv import RunEnvironment
 from deploypack.core import faults
 from deploypack.core.errors import BuildFailed, EnvironmentProblem, UsageError
 from deploypack.project import git
@@ -82,7 +83,7 @@ def _build_logger(log: BuildLog) -> Iterator[None]:
 
 
 class Builder:
-    def __init__(self, options: Options, log: BuildLog, progress: Progress, environ: Mapping[str, str]) -> None:
+    def __init__(self, options: Options, log: BuildLog, progress: Progress, environ: RunEnvironment) -> None:
         self.options = options
         self.log = log
         self.progress = progress
@@ -95,11 +96,10 @@ class Builder:
         check_project_dir(project)
         self._preflight()
         epoch = source_date_epoch(project, self.environ)
-        extra_env = {"SOURCE_DATE_EPOCH": epoch} if epoch else {}
-        runner = self.runner = HookRunner(self.log, time.monotonic() + self.options.timeout, extra_env,
-                                       hook_server=self.options.hook_server)
+        runner = self.runner = HookRunner(self.log, time.monotonic() + self.options.timeout,
+                                          self.hook_environment(epoch), hook_server=self.options.hook_server)
         timings: dict[str, float] = {}
-        installer = self.options.resolved_installer()
+        installer = self.options.resolved_installer(self.environ)
         with (
             _build_logger(self.log),
             tempfile.TemporaryDirectory(prefix="deploypack-") as work,
@@ -140,6 +140,13 @@ class Builder:
             sdist_read=sdist_read,
         )
 
+    def hook_environment(self, epoch: str | None) -> dict[str, str]:
+        """What the hooks see: the allowed part of the run's environment, and the release's epoch."""
+        environment = hook_environment(self.environ, self.options.pass_env)
+        if epoch:
+            environment["SOURCE_DATE_EPOCH"] = epoch
+        return environment
+
     # -- steps -------------------------------------------------------------------------------
 
     def _preflight(self) -> None:
@@ -161,7 +168,7 @@ class Builder:
         env = self._new_env(stack, installer, None)
         self.progress("installing build requirements…")
         self._install_requirements(env, requires)
-        if os.environ.get("PYTHONDONTWRITEBYTECODE"):  # what the hooks inherit (see HookRunner)
+        if runner.environment.get("PYTHONDONTWRITEBYTECODE"):  # the hooks cannot write bytecode
             self._compile_bytecode(env, runner)
         return env
 

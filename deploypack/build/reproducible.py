@@ -20,6 +20,7 @@ from typing import IO
 
 from deploypack.build.log import BuildLog
 from deploypack.config.options import Options
+from deploypack.config.runenv import RunEnvironment
 from deploypack.core.errors import BuildFailed
 from deploypack.core.findings import Finding, Severity
 from deploypack.core.rules import rule
@@ -310,7 +311,7 @@ def fresh_copy(project_dir: Path, outdir: Path, destination: Path) -> Path:
 
 def rebuild_and_compare(
     options: Options,
-    environ: Mapping[str, str],
+    environ: RunEnvironment,
     first: Mapping[str, Path],
     epoch: str | None,
     progress: Progress,
@@ -324,9 +325,7 @@ def rebuild_and_compare(
         copy = fresh_copy(options.project_dir, options.outdir, work_dir / "tree")
         output = work_dir / "out"
         output.mkdir()
-        second_environ = dict(environ)
-        if epoch:
-            second_environ["SOURCE_DATE_EPOCH"] = epoch
+        second_environ = environ.with_values({"SOURCE_DATE_EPOCH": epoch}) if epoch else environ
         log = BuildLog(work_dir / "rebuild.log", options.max_log_size)
         try:
             result = Builder(dataclasses.replace(options, project_dir=copy), log, lambda _m: None,

@@ -22,10 +22,12 @@ class HookRunner:
     """Runs backend hooks with output captured to the build log, a deadline, and the whole
     process tree killed on timeout or interruption."""
 
-    def __init__(self, log: BuildLog, deadline: float, extra_env: Mapping[str, str], hook_server: bool = True) -> None:
+    def __init__(self, log: BuildLog, deadline: float, environment: Mapping[str, str],
+                 hook_server: bool = True) -> None:
         self.log = log
         self.deadline = deadline
-        self.extra_env = dict(extra_env)
+        # The hooks' whole environment (build/hook_environment.py), never the process's own.
+        self.environment = dict(environment)
         self.timed_out = False
         # Marks every process the hooks start: a daemon that left the process group with
         # setsid() still inherits it, so it can be found and killed (see kill_marked).
@@ -36,7 +38,7 @@ class HookRunner:
     def __call__(
         self, cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
     ) -> None:
-        env = {**os.environ, **self.extra_env, **(extra_environ or {}), _TOKEN_VARIABLE: self.token}
+        env = {**self.environment, **(extra_environ or {}), _TOKEN_VARIABLE: self.token}
         if self.use_hook_server and hookserver.preloadable(cmd, env):
             returncode = self._run_on_server(cmd, cwd or os.getcwd(), env)
             if returncode is not None:

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
 from deploypack.cli.common import FORMAT_CHOICES, FORMAT_HELP, StderrProgress, command_line_values, emit_report
+from deploypack.config.runenv import RunEnvironment
 
 
-def _cmd_check(args: argparse.Namespace, environ: Mapping[str, str], stdout: TextIO, stderr: TextIO) -> int:
+def _cmd_check(args: argparse.Namespace, environ: RunEnvironment, stdout: TextIO, stderr: TextIO) -> int:
     from deploypack import catalogue
     from deploypack.config import options as options_module
     from deploypack.pipeline.check_run import collect_distributions, run_check
@@ -28,7 +29,7 @@ def _cmd_check(args: argparse.Namespace, environ: Mapping[str, str], stdout: Tex
     return report.exit_code
 
 
-def _cmd_verify(args: argparse.Namespace, environ: Mapping[str, str], stdout: TextIO, stderr: TextIO) -> int:
+def _cmd_verify(args: argparse.Namespace, environ: RunEnvironment, stdout: TextIO, stderr: TextIO) -> int:
     from deploypack.config import options as options_module
     from deploypack.pipeline.verify import verify_directory
     from deploypack.read.collect import display_path

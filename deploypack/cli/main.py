@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 from deploypack import __version__
 from deploypack.cli.common import StderrProgress, add_report_options, command_line_values, emit_report
+from deploypack.config.runenv import RunEnvironment
 from deploypack.core.errors import EXIT_CODE_HELP, DeploypackError, ExitCode, Interrupted, UsageError
 
 EXAMPLES = """\
@@ -69,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--clean", action="store_true", default=None,
                        help="delete files in --outdir that deploypack did not create")
     build.add_argument("--timeout", metavar="SECONDS", help="stop a build that runs longer (default 3600)")
+    build.add_argument("--pass-env", metavar="NAMES",
+                       help="more environment variables for the build hooks: names or globs, comma-separated "
+                       "(the default set is in docs/security.md)")
     _add_gate_options(build)
     build.add_argument("--artifacts", metavar="KINDS",
                        help="deployment artifacts to write: sums,manifest,sbom,provenance, all or none (default all)")
@@ -107,7 +111,7 @@ def _add_gate_options(parser: argparse.ArgumentParser) -> None:
                       help="allow a version older than the newest published, if newest of its major.minor series")
 
 
-def _cmd_build(args: argparse.Namespace, environ: Mapping[str, str], stdout: TextIO, stderr: TextIO) -> int:
+def _cmd_build(args: argparse.Namespace, environ: RunEnvironment, stdout: TextIO, stderr: TextIO) -> int:
     from deploypack import catalogue
     from deploypack.config import options as options_module
     from deploypack.pipeline.build_run import run_build
@@ -123,7 +127,7 @@ def _cmd_build(args: argparse.Namespace, environ: Mapping[str, str], stdout: Tex
     return report.exit_code
 
 
-def _cmd_explain(args: argparse.Namespace, environ: Mapping[str, str], stdout: TextIO, stderr: TextIO) -> int:
+def _cmd_explain(args: argparse.Namespace, environ: RunEnvironment, stdout: TextIO, stderr: TextIO) -> int:
     from deploypack.catalogue import all_rules, get
 
     if not args.code:
@@ -158,7 +162,8 @@ def main(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:
-    environ = dict(os.environ) if environ is None else environ
+    # The edge: the process environment is read here, once, and goes down frozen.
+    environ = RunEnvironment(os.environ if environ is None else environ)
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     if environ.get("GITHUB_ACTIONS") == "true":

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from deploypack.cli.common import add_format_option
+from deploypack.config.runenv import RunEnvironment
 from deploypack.core.errors import UsageError
 from deploypack.report import actions_core
 
@@ -74,7 +75,7 @@ def add_commands(commands: Any) -> None:
     merge.set_defaults(handler=_cmd_merge)
 
 
-def _cmd_plan(args: argparse.Namespace, environ: Mapping[str, str], stdout: TextIO, stderr: TextIO) -> int:
+def _cmd_plan(args: argparse.Namespace, environ: RunEnvironment, stdout: TextIO, stderr: TextIO) -> int:
     from deploypack.monorepo import discover as monorepo
 
     packages = monorepo.discover(args.root)
@@ -155,7 +156,7 @@ def merge_json(outcome: Any) -> dict[str, Any]:
     }
 
 
-def _cmd_merge(args: argparse.Namespace, environ: Mapping[str, str], stdout: TextIO, stderr: TextIO) -> int:
+def _cmd_merge(args: argparse.Namespace, environ: RunEnvironment, stdout: TextIO, stderr: TextIO) -> int:
     from deploypack.monorepo import merge
     from deploypack.report.model import write_atomic
 

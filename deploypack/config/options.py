@@ -9,7 +9,6 @@ result is a frozen dataclass.
 from __future__ import annotations
 
 import dataclasses
-import os
 import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -59,12 +58,13 @@ class Options:
     offline: bool = False
     allow_backport: bool | tuple[str, ...] = False  # or branch patterns: allowed on those branches
     packages: tuple[str, ...] = ()  # a monorepo root's package directories or globs (deploypack plan)
+    pass_env: tuple[str, ...] = ()  # more variables (names or globs) for the build hooks (build/hook_environment.py)
 
-    def resolved_installer(self) -> str:
+    def resolved_installer(self, environ: Mapping[str, str]) -> str:
         """`auto` picks uv when it is installed: it creates build environments several times faster."""
         if self.installer != "auto":
             return self.installer
-        return "uv" if _uv_available() else "pip"
+        return "uv" if _uv_available(environ) else "pip"
 
     def severity_of(self, code: str, default: Severity) -> Severity:
         """A per-code override, the longest matching prefix winning."""
@@ -77,14 +77,14 @@ class Options:
         return not any(code.startswith(prefix) for prefix in self.ignore)
 
 
-def _uv_available() -> bool:
+def _uv_available(environ: Mapping[str, str]) -> bool:
     try:
         import uv
 
         uv.find_uv_bin()
         return True
     except (ImportError, FileNotFoundError):
-        return shutil.which(os.environ.get("UV") or "uv") is not None
+        return shutil.which(environ.get("UV") or "uv", path=environ.get("PATH")) is not None
 
 
 # --- value parsers: raw (str from env/CLI, or TOML value) -> typed value -------------------------
@@ -247,10 +247,12 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "offline": parse_bool,
     "allow-backport": _backport,
     "packages": parse_list,
+    "pass-env": parse_list,
 }
 # Keys that only make sense per run, not checked into a project's pyproject.toml.
-# env-cache-hours is the machine's policy (docs/security.md), not the project's to choose.
-RUN_ONLY = {"outdir", "format", "report", "sarif", "clean", "offline", "env-cache-hours"}
+# env-cache-hours is the machine's policy (docs/security.md), not the project's to choose;
+# pass-env is the workflow's: the project being built must not ask for the runner's variables.
+RUN_ONLY = {"outdir", "format", "report", "sarif", "clean", "offline", "env-cache-hours", "pass-env"}
 
 
 def _field_name(option: str) -> str:

@@ -22,6 +22,7 @@ from deploypack.build.engine import Builder, BuildResult
 from deploypack.build.log import BuildLog
 from deploypack.checks import Check, CheckContext, apply_selection, run_checks
 from deploypack.config.options import Options
+from deploypack.config.runenv import RunEnvironment
 from deploypack.core import faults
 from deploypack.core.errors import BuildFailed, EnvironmentProblem
 from deploypack.gate import release_gate as gate
@@ -54,19 +55,19 @@ def git_tracked_files(project_dir: Path) -> tuple[str, ...] | None:
     return tuple(name.removeprefix(prefix) for name in files if name.startswith(prefix))
 
 
-def _keep_log(state: RunState, options: Options, destination: Path | None) -> str | None:
-    """Put the build log where the user will find it; return its path for the report."""
+def _keep_log(state: RunState, options: Options, environ: Mapping[str, str]) -> str | None:
+    """Put the build log where the user will find it (beside the report, else in the runner's
+    temporary directory); return its path for the report."""
     if state.log is None or state.log_path is None:
         return None
     state.log.close()
-    if destination is None:
-        if options.report is not None:
-            destination = options.report.with_suffix(".log")
-        else:
-            handle, name = tempfile.mkstemp(prefix="deploypack-build-", suffix=".log",
-                                            dir=os.environ.get("RUNNER_TEMP") or None)
-            os.close(handle)
-            destination = Path(name)
+    if options.report is not None:
+        destination = options.report.with_suffix(".log")
+    else:
+        handle, name = tempfile.mkstemp(prefix="deploypack-build-", suffix=".log",
+                                        dir=environ.get("RUNNER_TEMP") or None)
+        os.close(handle)
+        destination = Path(name)
     try:
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(state.log_path, destination)
@@ -79,7 +80,7 @@ def _keep_log(state: RunState, options: Options, destination: Path | None) -> st
     return display_path(destination)
 
 
-def run_build(options: Options, environ: Mapping[str, str], progress: Progress,
+def run_build(options: Options, environ: RunEnvironment, progress: Progress,
               load_checks: Callable[[], Sequence[Check]]) -> Report:
     """`load_checks` gives the checks to run (the catalogue's, from the caller at the top)."""
     started = time.monotonic()
@@ -98,7 +99,7 @@ def run_build(options: Options, environ: Mapping[str, str], progress: Progress,
         except BuildFailed as failure:
             state.timings["total"] = time.monotonic() - started
             finding = apply_selection([failure.finding], options)
-            log_path = _keep_log(state, options, None)
+            log_path = _keep_log(state, options, environ)
             return Report(
                 ok=False, exit_code=int(failure.exit_code), project_name=None, project_version=None,
                 project_path=display_path(options.project_dir), artifacts=(), findings=finding,
@@ -106,7 +107,7 @@ def run_build(options: Options, environ: Mapping[str, str], progress: Progress,
                 error="the build failed",
             )
         except EnvironmentProblem as problem:
-            kept = _keep_log(state, options, None)
+            kept = _keep_log(state, options, environ)
             if kept is not None:
                 problem.hint = f"{problem.hint} " if problem.hint else ""
                 problem.hint += f"The build log is kept at {kept}."
@@ -165,7 +166,7 @@ def run_build(options: Options, environ: Mapping[str, str], progress: Progress,
             names.append(state.log_path.name)
             log_path = display_path(options.outdir / state.log_path.name)
         else:
-            log_path = _keep_log(state, options, None)
+            log_path = _keep_log(state, options, environ)
         try:
             outdir_module.commit(staging, options.outdir, names, options.clean)
         except OSError as error:

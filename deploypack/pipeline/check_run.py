@@ -11,10 +11,11 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from deploypack.config.runenv import RunEnvironment
 from deploypack.core.errors import EnvironmentProblem, UsageError
 
 if TYPE_CHECKING:  # imported when a check runs: `deploypack --version` stays instant
@@ -50,7 +51,7 @@ def collect_distributions(paths: Sequence[Path]) -> list[Path]:
     return found
 
 
-def run_check(options: Options, paths: list[Path], write_outdir: bool, environ: Mapping[str, str],
+def run_check(options: Options, paths: list[Path], write_outdir: bool, environ: RunEnvironment,
               progress: Callable[[str], None], load_checks: Callable[[], Sequence[Check]]) -> Report:
     """`load_checks` gives the checks to run (the catalogue's, from the caller at the top)."""
     from deploypack.artifacts import outdir as outdir_module
@@ -73,7 +74,7 @@ def run_check(options: Options, paths: list[Path], write_outdir: bool, environ: 
         dists, findings = _read_all(paths, options, ahead)
         findings = apply_selection(findings, options)
         release = release_info(None, environ)
-        context = CheckContext(distributions=tuple(dists), options=options,  # type: ignore[arg-type]  # as in pipeline
+        context = CheckContext(distributions=tuple(dists), options=options,
                                sources=None, release=release, git_files=None)
         ahead.share_renders()
         findings += run_checks(context, options, load_checks())
@@ -81,8 +82,8 @@ def run_check(options: Options, paths: list[Path], write_outdir: bool, environ: 
         ahead.close()
     ok, exit_code = verdict(findings, options.strict)
     first = next((d for d in dists if d.metadata is not None), None)
-    name = str(first.metadata.name) if first and first.metadata else None  # type: ignore[union-attr]
-    version = str(first.metadata.version) if first and first.metadata else None  # type: ignore[union-attr]
+    name = str(first.metadata.name) if first and first.metadata else None
+    version = str(first.metadata.version) if first and first.metadata else None
     shown_dir = display_path(options.outdir) if write_outdir else None
     artifacts = [
         Artifact(path=str(Path(shown_dir) / d.filename) if shown_dir else display_path(d.path),

@@ -12,7 +12,6 @@ Untrusted text (build logs, README content, file names) is only ever printed ins
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import secrets
 from collections.abc import Iterator, Mapping
@@ -181,9 +180,8 @@ def file_command_entry(name: str, value: str, delimiter: str | None = None) -> s
     return f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
 
 
-def append_file_command(variable: str, entries: Mapping[str, str], environ: Mapping[str, str] | None = None) -> bool:
+def append_file_command(variable: str, entries: Mapping[str, str], environ: Mapping[str, str]) -> bool:
     """Append outputs (GITHUB_OUTPUT) or env (GITHUB_ENV); False when the runner gave no file."""
-    environ = os.environ if environ is None else environ
     target = environ.get(variable)
     if not target:
         return False
@@ -193,8 +191,8 @@ def append_file_command(variable: str, entries: Mapping[str, str], environ: Mapp
     return True
 
 
-def append_summary(markdown: str, environ: Mapping[str, str] | None = None) -> bool:
-    environ = os.environ if environ is None else environ
+def append_summary(markdown: str, environ: Mapping[str, str]) -> bool:
+    """Append to the job's step summary (GITHUB_STEP_SUMMARY); False when the runner gave no file."""
     target = environ.get("GITHUB_STEP_SUMMARY")
     if not target:
         return False

@@ -28,7 +28,9 @@ class Sandbox:
     witness: Path
 
     def environ(self, **extra: str) -> dict[str, str]:
-        return clean_environ(TMPDIR=str(self.tmp), HOSTILE_WITNESS=str(self.witness), **extra)
+        # The hostile code finds its witness directory through a variable it is given on purpose.
+        return clean_environ(TMPDIR=str(self.tmp), HOSTILE_WITNESS=str(self.witness),
+                             DEPLOYPACK_PASS_ENV="HOSTILE_WITNESS", **extra)
 
     def build(self, *flags: str, **extra_env: str) -> tuple[Run, dict]:
         run = run_subprocess(["build", str(self.project), "--outdir", str(self.outdir), "--no-isolation",

@@ -73,7 +73,7 @@ def test_a_signal_during_the_wheel_build_leaves_the_outdir_unchanged(
     temporary.mkdir()
     process = subprocess.Popen(
         [sys.executable, "-m", "deploypack", "build", str(root)],
-        env=clean_environ(SLEEPY_MARKER=str(marker), TMPDIR=str(temporary)),
+        env=clean_environ(SLEEPY_MARKER=str(marker), DEPLOYPACK_PASS_ENV="SLEEPY_MARKER", TMPDIR=str(temporary)),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     assert process.stderr is not None

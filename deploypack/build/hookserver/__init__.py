@@ -4,7 +4,8 @@
 four per build, each paying for an interpreter start and the backend's import (≈ 0.3 s for
 setuptools here) before doing any work. A hook server is started once per build environment,
 imports the backend, and forks a child per hook request: the child becomes exactly that
-command — its own session, working directory, environment, standard streams and argv — and
+command — its own session, working directory, standard streams and argv, in the very
+environment the server was started with (a server serves one environment only) — and
 runs pyproject_hooks' own script, so each hook still runs in a fresh process with nothing
 left over from another hook; only the backend's import is shared, done as it would be.
 

@@ -56,7 +56,8 @@ class HookServer:
         self._channel = ours
         try:
             self.process = subprocess.Popen(
-                [python, str(_SERVER_SCRIPT), in_process_script, str(theirs.fileno())],
+                [python, str(_SERVER_SCRIPT), in_process_script, str(theirs.fileno()),
+                 self.env.get("_PYPROJECT_HOOKS_BUILD_BACKEND", "")],
                 cwd=cwd, env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT, pass_fds=(theirs.fileno(),), start_new_session=True,
             )
@@ -79,7 +80,7 @@ class HookServer:
         copying its output). Raises ServerUnavailable when the hook could not be started, and
         ServerDied (with the copying thread) when the server ended while the hook ran."""
         read_end, write_end = os.pipe()
-        request = json.dumps({"argv": list(cmd[1:]), "cwd": cwd, "env": self.env}).encode()
+        request = json.dumps({"argv": list(cmd[1:]), "cwd": cwd}).encode()
         try:
             self._channel.settimeout(max(0.1, deadline - time.monotonic()))
             socket.send_fds(self._channel, [len(request).to_bytes(8, "big")], [write_end])

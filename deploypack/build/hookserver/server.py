@@ -1,9 +1,13 @@
 # The hook server, run by path with a build environment's interpreter (deploypack itself is not
 # importable there, and nothing but the standard library may be imported before the backend).
 #
-#   python server.py IN_PROCESS_SCRIPT SOCKET_FD
+#   python server.py IN_PROCESS_SCRIPT SOCKET_FD BACKEND
 #
-# Requests arrive on the socket: an 8-byte length, a JSON object {argv, cwd, env}, and the
+# The server runs with exactly the hooks' environment (the client reuses a server only for an
+# identical one), so a child inherits it as is, with whatever the backend's import did to it,
+# as in a hook process that imported the backend itself.
+#
+# Requests arrive on the socket: an 8-byte length, a JSON object {argv, cwd}, and the
 # write end of the output pipe as an attached file descriptor. Replies are JSON lines:
 # {"pid": N} when the child runs, then {"returncode": N} when it has exited.
 import sys
@@ -17,6 +21,7 @@ import json  # noqa: E402
 import os  # noqa: E402
 import runpy  # noqa: E402
 import socket  # noqa: E402
+from typing import Any  # noqa: E402
 
 _MAX_REQUEST = 16 * 1024 * 1024
 
@@ -24,8 +29,8 @@ _MAX_REQUEST = 16 * 1024 * 1024
 def _preload() -> bool:
     """Import the backend as the hook would; False if that fails (a half-done import must not
     be inherited: the server then exits, and the hook runs, and fails, the usual way)."""
-    backend = os.environ.get("_PYPROJECT_HOOKS_BUILD_BACKEND", "")
-    if not backend or os.environ.get("_PYPROJECT_HOOKS_BACKEND_PATH_JSON"):
+    backend = sys.argv[3] if len(sys.argv) > 3 else ""  # never an in-tree one: the client checks
+    if not backend:
         return False
     try:
         importlib.import_module(backend.partition(":")[0])
@@ -37,7 +42,7 @@ def _preload() -> bool:
     return True
 
 
-def _receive(channel: socket.socket) -> tuple[dict, int] | None:
+def _receive(channel: socket.socket) -> tuple[dict[str, Any], int] | None:
     header, fds, _, _ = socket.recv_fds(channel, 8, 1)
     if len(header) != 8 or len(fds) != 1:
         return None
@@ -53,7 +58,7 @@ def _receive(channel: socket.socket) -> tuple[dict, int] | None:
     return json.loads(body), fds[0]
 
 
-def _become_the_hook(request: dict, output_fd: int, channel: socket.socket) -> None:
+def _become_the_hook(request: dict[str, Any], output_fd: int, channel: socket.socket) -> None:
     """In the child: turn into `request["argv"]` run in `request["cwd"]` (never returns normally
     to the server loop: the caller raises SystemExit, so the interpreter exits as a script would)."""
     os.setsid()
@@ -62,8 +67,6 @@ def _become_the_hook(request: dict, output_fd: int, channel: socket.socket) -> N
     os.dup2(output_fd, 2)
     os.close(output_fd)
     os.chdir(request["cwd"])
-    os.environ.clear()
-    os.environ.update(request["env"])
     sys.argv = list(request["argv"])
     runpy.run_path(sys.argv[0], run_name="__main__")
 
