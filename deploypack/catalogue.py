@@ -15,7 +15,7 @@ import importlib
 import sys
 
 from deploypack.checks import Check, registered
-from deploypack.core.rules import Rule, declared_rules
+from deploypack.core.rules import FORMER_CODES, Rule, declared_rules
 
 # The check modules, in report order: a module's checks run in the order it declares them.
 CHECK_MODULES = tuple(f"deploypack.checks.{name}" for name in (
@@ -55,11 +55,14 @@ def all_rules() -> dict[str, Rule]:
 
 
 def get(code: str) -> Rule | None:
-    return all_rules().get(code.upper())
+    """The rule of a code, or of the code a former code became (FORMER_CODES)."""
+    code = code.upper()
+    return all_rules().get(FORMER_CODES.get(code, code))
 
 _GROUPS = {
     "A": "Archives", "B": "Build failures", "C": "Contents of both archives", "G": "Release gate",
-    "M": "Metadata", "P": "Artifacts and reproducibility", "R": "Release", "S": "sdist contents",
+    "J": "Merging monorepo jobs (deploypack merge)", "M": "Metadata", "P": "Artifacts and reproducibility",
+    "R": "Release", "S": "sdist contents", "V": "Verifying a release directory (deploypack verify)",
     "W": "Wheel contents",
 }
 
@@ -79,6 +82,11 @@ def render_checks_markdown() -> str:
     ]
     for code, rule in rules.items():
         lines.append(f"| [{code}](#{code.lower()}) | {rule.name} | {rule.severity.value} | {rule.summary} |")
+    lines += [
+        "",
+        "Former codes, still accepted by `--select`, `--ignore`, `severity` and `explain` as the code they became:",
+        ", ".join(f"{old} → {new}" for old, new in FORMER_CODES.items()) + ".",
+    ]
     current_group = None
     for code, rule in rules.items():
         group = _GROUPS.get(code.rstrip("0123456789"), "Other")
@@ -89,7 +97,8 @@ def render_checks_markdown() -> str:
             "",
             f"### {code}",
             "",
-            f"**{rule.name}** ({rule.severity.value}): {rule.summary}.",
+            f"**{rule.name}** ({rule.severity.value}): {rule.summary}."
+            + (f" Formerly {', '.join(rule.former_codes())}." if rule.former_codes() else ""),
             "",
             f"*Why it matters:* {rule.why}",
             "",

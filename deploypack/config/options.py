@@ -16,6 +16,7 @@ from typing import Any
 
 from deploypack.core.errors import ConfigurationError, UsageError
 from deploypack.core.findings import Severity
+from deploypack.core.rules import current_codes, with_current_codes
 from deploypack.core.toml import tomllib
 from deploypack.project.sources import toml_key_line
 
@@ -186,9 +187,17 @@ def _severity_map(raw: Any) -> dict[str, Severity]:
             code, _, level = item.partition("=")
             pairs.append((code.strip(), level.strip()))
     try:
-        return {str(code): Severity(str(level).lower()) for code, level in pairs}
+        levels = {str(code): Severity(str(level).lower()) for code, level in pairs}
     except ValueError:
         raise ValueError("a severity is one of error, warning, note") from None
+    # A former code (core/rules.py FORMER_CODES) sets its current code too, unless that is set itself.
+    renamed = {new: level for prefix, level in levels.items() for new in current_codes(prefix)}
+    return {**renamed, **levels}
+
+
+def _code_list(raw: Any) -> tuple[str, ...]:
+    """Codes or prefixes; a former code also stands for the code it became."""
+    return with_current_codes(parse_list(raw))
 
 
 def _path(raw: Any) -> Path:
@@ -223,8 +232,8 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "strict": parse_bool,
     "isolation": parse_bool,
     "installer": _choice(INSTALLERS),
-    "select": parse_list,
-    "ignore": parse_list,
+    "select": _code_list,
+    "ignore": _code_list,
     "severity": _severity_map,
     "artifacts": _artifact_kinds,
     "clean": parse_bool,

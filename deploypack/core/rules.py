@@ -8,10 +8,19 @@ the modules that declare rules; `deploypack explain CODE` and docs/checks.md com
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 
 from deploypack.core.findings import Finding, Severity
 
 _REGISTRY: dict[str, Rule] = {}
+
+# Codes that moved when their findings got a letter of their own (merge: J, verify: V). A former
+# code stays accepted wherever a code is given (select, ignore, severity, explain) and means the
+# current one; a former prefix (`P`, `G02`) keeps matching what it matched before.
+FORMER_CODES: dict[str, str] = {
+    "G020": "J001", "G021": "J002", "G022": "J003", "G023": "J004",
+    "P010": "V001", "P011": "V002", "P012": "V003", "P013": "V004",
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,11 +57,28 @@ class Rule:
             hint=hint if hint is not None else self.fix,
         )
 
+    def former_codes(self) -> tuple[str, ...]:
+        return tuple(old for old, new in FORMER_CODES.items() if new == self.code)
+
     def explain(self) -> str:
+        formerly = f" (formerly {', '.join(self.former_codes())})" if self.former_codes() else ""
         return (
-            f"{self.code} {self.name} ({self.severity.value})\n\n{self.summary}\n\n"
+            f"{self.code} {self.name} ({self.severity.value}){formerly}\n\n{self.summary}\n\n"
             f"Why it matters:\n  {self.why}\n\nHow to fix:\n  {self.fix}\n"
         )
+
+
+def current_codes(prefix: str) -> tuple[str, ...]:
+    """The current codes of the former codes that `prefix` matches (none for most prefixes)."""
+    return tuple(new for old, new in FORMER_CODES.items() if old.startswith(prefix))
+
+
+def with_current_codes(prefixes: Iterable[str]) -> tuple[str, ...]:
+    """Code prefixes as given, each followed by the current codes of the former codes it matches."""
+    expanded: list[str] = []
+    for prefix in prefixes:
+        expanded += [code for code in (prefix, *current_codes(prefix)) if code not in expanded]
+    return tuple(expanded)
 
 
 def rule(code: str, name: str, severity: Severity, summary: str, *, why: str, fix: str) -> Rule:

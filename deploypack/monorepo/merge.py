@@ -43,27 +43,27 @@ SUMMARY = "SUMMARY.md"
 MAX_MANIFEST_SIZE = 16 * 1024 * 1024
 
 DUPLICATE_FILE = rule(
-    "G020", "merge-duplicate-file", Severity.ERROR, "two jobs produced a distribution with the same file name",
+    "J001", "merge-duplicate-file", Severity.ERROR, "two jobs produced a distribution with the same file name",
     why="An index accepts a file name once; two jobs writing the same name means two builds of one package "
     "(e.g. the sdist built on every axis of the matrix), and which one gets published is an accident.",
     fix="Build each package once per distinct file (e.g. the sdist on one axis only), or give the jobs "
     "different packages; then merge again.",
 )
 TWO_VERSIONS = rule(
-    "G021", "merge-two-versions", Severity.ERROR, "one package appears in two versions",
+    "J002", "merge-two-versions", Severity.ERROR, "one package appears in two versions",
     why="A release publishes one version of each package; two versions mean a job built a stale checkout "
     "or a different ref.",
     fix="Rebuild every job from the same commit so each package has one version.",
 )
 CHECKSUM_MISMATCH = rule(
-    "G022", "merge-checksum-mismatch", Severity.ERROR,
+    "J003", "merge-checksum-mismatch", Severity.ERROR,
     "a distribution does not match its job's SHA256SUMS",
     why="The bytes changed between the build and the merge (a truncated download, a stale file, tampering): "
     "the checksums and provenance of the build would not describe what gets published.",
     fix="Download the job's artifact again, or rebuild it.",
 )
 NO_DISTRIBUTIONS = rule(
-    "G023", "merge-no-distributions", Severity.ERROR, "a job directory holds no distribution",
+    "J004", "merge-no-distributions", Severity.ERROR, "a job directory holds no distribution",
     why="A job that produced nothing is usually a failed build whose artifact was uploaded anyway; merging "
     "without it silently drops a package from the release.",
     fix="Look at that job's report and fix its build, or leave the directory out of the merge.",

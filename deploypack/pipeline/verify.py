@@ -24,23 +24,23 @@ from deploypack.read.archives import file_sha256
 from deploypack.report.model import Artifact, Report, verdict
 
 CHANGED = rule(
-    "P010", "file-changed", Severity.ERROR, "a distribution's bytes differ from its recorded sha256",
+    "V001", "file-changed", Severity.ERROR, "a distribution's bytes differ from its recorded sha256",
     why="The file is not the one that was built and checked: it was rebuilt, truncated or tampered with.",
     fix="Rebuild the release (or restore the file) instead of publishing it.",
 )
 MISSING = rule(
-    "P011", "file-missing", Severity.ERROR, "a distribution listed in SHA256SUMS or manifest.json is missing",
+    "V002", "file-missing", Severity.ERROR, "a distribution listed in SHA256SUMS or manifest.json is missing",
     why="Publishing the directory would publish an incomplete release.",
     fix="Restore the file or rebuild the release.",
 )
 ADDED = rule(
-    "P012", "file-added", Severity.ERROR, "a file not listed in SHA256SUMS or manifest.json is in the directory",
+    "V003", "file-added", Severity.ERROR, "a file not listed in SHA256SUMS or manifest.json is in the directory",
     why="An unlisted file (often a stale wheel of an earlier version) would be published with the release "
     "without having been built or checked with it.",
     fix="Remove the file, or rebuild so that it is listed.",
 )
 LISTINGS_DISAGREE = rule(
-    "P013", "listings-disagree", Severity.ERROR,
+    "V004", "listings-disagree", Severity.ERROR,
     "SHA256SUMS, manifest.json, the provenance and the SBOM do not agree, or one cannot be read",
     why="The listings are written together from the same files; disagreement means one was edited or replaced.",
     fix="Rebuild the release so that all listings are written together.",

@@ -161,7 +161,7 @@ def test_verify_passes_then_reports_tampering(built: tuple[Path, dict, dict[str,
     tampered = run_subprocess(["verify", str(copy), "--format", "json"])
     assert tampered.exit_code == 1
     [finding] = json.loads(tampered.stdout)["findings"]
-    assert (finding["code"], finding["artifact"]) == ("P010", wheel.name)
+    assert (finding["code"], finding["artifact"]) == ("V001", wheel.name)
 
 
 def test_artifacts_option_chooses_what_is_written(tmp_path: Path) -> None:

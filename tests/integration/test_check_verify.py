@@ -132,7 +132,7 @@ def test_verify_lists_added_missing_and_changed_files(wheelhouse: Path, tmp_path
     as_json = run_subprocess(["verify", str(release), "--format", "json"])
     jsonschema.validate(as_json.json(), json.loads((SCHEMAS / "report.schema.json").read_text()),
                         cls=jsonschema.Draft202012Validator)
-    assert sorted(f["code"] for f in as_json.json()["findings"]) == ["P010", "P011", "P012"]
-    assert f"{sdist.name}: P011" in run.stdout
-    assert f"{wheel.name}: P010" in run.stdout
-    assert "pep621_setuptools-1.0.0-py3-none-any.whl: P012" in run.stdout
+    assert sorted(f["code"] for f in as_json.json()["findings"]) == ["V001", "V002", "V003"]
+    assert f"{sdist.name}: V002" in run.stdout
+    assert f"{wheel.name}: V001" in run.stdout
+    assert "pep621_setuptools-1.0.0-py3-none-any.whl: V003" in run.stdout

@@ -131,7 +131,7 @@ def test_merging_a_package_twice_is_refused(monorepo, local_run, tmp_path):
     run = run_subprocess(["merge", *sorted(str(p) for p in jobs.iterdir() if p.is_dir()), str(copy),
                           "--outdir", str(tmp_path / "release"), "--format", "json"])
     assert run.exit_code == 1
-    duplicated = sorted(f["artifact"] for f in run.json()["findings"] if f["code"] == "G020")
+    duplicated = sorted(f["artifact"] for f in run.json()["findings"] if f["code"] == "J001")
     assert "dpdemo_core-1.0.0.tar.gz" in duplicated and "dpdemo_core-1.0.0-py3-none-any.whl" in duplicated
     assert not (tmp_path / "release").exists()
 

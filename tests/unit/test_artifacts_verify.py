@@ -44,9 +44,9 @@ def test_changed_missing_and_added_files_are_each_reported(release: Path) -> Non
     report = verify_directory(release, "release")
     assert report.exit_code == 1
     assert codes(release) == [
-        ("P010", "demo_pkg-1.2.0-py3-none-any.whl"),
-        ("P011", "demo_pkg-1.2.0.tar.gz"),
-        ("P012", "demo_pkg-1.1.0-py3-none-any.whl"),
+        ("V001", "demo_pkg-1.2.0-py3-none-any.whl"),
+        ("V002", "demo_pkg-1.2.0.tar.gz"),
+        ("V003", "demo_pkg-1.1.0-py3-none-any.whl"),
     ]
 
 
@@ -59,8 +59,8 @@ def test_listings_that_disagree_are_reported(release: Path) -> None:
     data["subject"] = data["subject"][:1]
     statement.write_text(json.dumps(data))
     found = codes(release)
-    assert found.count(("P013", manifest["distributions"][0]["file"])) == 1
-    assert ("P013", manifest["distributions"][1]["file"]) in found  # missing from the provenance subjects
+    assert found.count(("V004", manifest["distributions"][0]["file"])) == 1
+    assert ("V004", manifest["distributions"][1]["file"]) in found  # missing from the provenance subjects
 
 
 def test_a_directory_without_listings_is_a_usage_error(tmp_path: Path) -> None:
@@ -74,7 +74,7 @@ def test_an_sbom_whose_file_hashes_disagree_is_reported(release: Path) -> None:
     wheel = next(c for c in document["metadata"]["component"]["components"] if c["name"].endswith(".whl"))
     wheel["hashes"][0]["content"] = "1" * 64
     sbom_path.write_text(json.dumps(document))
-    assert codes(release) == [("P013", wheel["name"])]
+    assert codes(release) == [("V004", wheel["name"])]
 
 
 @pytest.mark.parametrize("kept", ["SHA256SUMS", "manifest.json"])
@@ -83,4 +83,4 @@ def test_either_listing_alone_is_enough(release: Path, kept: str) -> None:
     assert verify_directory(release, "release").findings == []
     wheel = release / "demo_pkg-1.2.0-py3-none-any.whl"
     wheel.write_bytes(b"changed")
-    assert codes(release) == [("P010", wheel.name)]
+    assert codes(release) == [("V001", wheel.name)]

@@ -97,7 +97,7 @@ def test_duplicate_file_names_are_refused_and_nothing_is_written(tmp_path):
     second = tmp_path / "py312"
     shutil.copytree(first, second)
     result = merge.merge([first, second], tmp_path / "out")
-    assert not result.ok and codes(result) == ["G020", "G020"]
+    assert not result.ok and codes(result) == ["J001", "J001"]
     assert "with identical bytes" in result.findings[0].message
     assert not (tmp_path / "out").exists()
 
@@ -108,12 +108,12 @@ def test_duplicate_with_different_bytes_says_so(tmp_path):
     other.mkdir()
     sdist(other, "core", "1.0", payload="Summary: rebuilt\n")
     result = merge.merge([first, other], tmp_path / "out")
-    assert codes(result) == ["G020"] and "with different bytes" in result.findings[0].message
+    assert codes(result) == ["J001"] and "with different bytes" in result.findings[0].message
 
 
 def test_two_versions_of_one_package_are_refused(tmp_path):
     result = merge.merge([job(tmp_path, "a", "core", "1.0"), job(tmp_path, "b", "Core", "1.1")], tmp_path / "out")
-    assert codes(result) == ["G021"]
+    assert codes(result) == ["J002"]
     assert "core appears in 2 versions: 1.0 in" in result.findings[0].message
 
 
@@ -131,7 +131,7 @@ def test_checksum_mismatch_missing_and_unlisted_files(tmp_path):
     directory = job(tmp_path, "a", "core", "1.0")
     (directory / "core-1.0.tar.gz").write_bytes(b"truncated")
     result = merge.merge([directory], tmp_path / "out")
-    assert codes(result) == ["G022"] and "its SHA256SUMS says" in result.findings[0].message
+    assert codes(result) == ["J003"] and "its SHA256SUMS says" in result.findings[0].message
     (directory / "core-1.0.tar.gz").unlink()
     wheel(directory, "core", "1.0")
     sdist(directory, "extra", "3.0")
@@ -143,7 +143,7 @@ def test_checksum_mismatch_missing_and_unlisted_files(tmp_path):
 def test_an_empty_job_is_refused(tmp_path):
     (tmp_path / "empty").mkdir()
     result = merge.merge([job(tmp_path, "a", "a", "1"), tmp_path / "empty"], tmp_path / "out")
-    assert codes(result) == ["G023"]
+    assert codes(result) == ["J004"]
 
 
 def test_usage_errors(tmp_path):
@@ -165,7 +165,7 @@ def test_merge_cli_json_and_exit_codes(tmp_path):
     run = run_cli(["merge", str(a), str(b), "--outdir", str(tmp_path / "out"), "--format", "json"])
     assert run.exit_code == 1
     data = run.json()
-    assert data["ok"] is False and [f["code"] for f in data["findings"]] == ["G021"]
+    assert data["ok"] is False and [f["code"] for f in data["findings"]] == ["J002"]
     good = run_cli(["merge", str(a), "--outdir", str(tmp_path / "out"), "--report", str(tmp_path / "r.json")])
     assert good.exit_code == 0 and "1 package(s), 2 distribution(s) merged" in good.stdout
     assert json.loads((tmp_path / "r.json").read_text())["manifest"]["packages"][0]["version"] == "1"
@@ -185,7 +185,7 @@ def test_merge_cli_github_outputs_and_summary(tmp_path):
     assert run.stdout.startswith("::stop-commands::")
     bad = run_cli(["merge", str(a), str(job(tmp_path, "b", "a", "2")), "--outdir", str(tmp_path / "r2")],
                   environ=environ)
-    assert bad.exit_code == 1 and "::error title=G021::" in bad.stdout
+    assert bad.exit_code == 1 and "::error title=J002::" in bad.stdout
 
 
 def test_names_from_the_jobs_never_become_workflow_commands(tmp_path):

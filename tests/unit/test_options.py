@@ -79,3 +79,16 @@ def test_hook_server_is_on_by_default_and_off_from_the_project_or_the_environmen
     assert options.resolve(tmp_path, {}, {"DEPLOYPACK_HOOK_SERVER": "false"}).hook_server is False
     write(tmp_path, '[tool.deploypack]\nhook-server = false\n')
     assert options.resolve(tmp_path, {}, {}).hook_server is False
+
+
+def test_former_codes_select_ignore_and_set_the_codes_they_became(tmp_path: Path) -> None:
+    # Merge findings were G020-G023 and verify findings P010-P013 (core/rules.py FORMER_CODES).
+    selected = options.resolve(tmp_path, {"select": "P010,G02"}, {})
+    assert selected.is_selected("V001") and all(selected.is_selected(f"J00{n}") for n in range(1, 5))
+    assert not selected.is_selected("V002") and not selected.is_selected("M001")
+    write(tmp_path, '[tool.deploypack]\nignore = ["P"]\nseverity = { P011 = "warning", V003 = "note" }\n')
+    configured = options.resolve(tmp_path, {}, {})
+    assert not configured.is_selected("V004") and not configured.is_selected("P001")
+    assert configured.is_selected("J001")
+    assert configured.severity_of("V002", Severity.ERROR) == Severity.WARNING
+    assert configured.severity_of("V003", Severity.ERROR) == Severity.NOTE

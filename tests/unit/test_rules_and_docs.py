@@ -51,3 +51,18 @@ def test_importing_a_check_module_first_does_not_reorder_the_checks() -> None:
     early = subprocess.run([sys.executable, "-c", first + listing], capture_output=True, text=True, check=True).stdout
     assert usual.split() and early == usual
     assert usual.split()[0].startswith("deploypack.checks.archive.")
+
+
+def test_explain_takes_a_former_code_and_names_it() -> None:
+    run = run_cli(["explain", "p010"])
+    assert run.exit_code == 0
+    assert run.stdout.startswith("V001 file-changed (error) (formerly P010)")
+    assert run_cli(["explain", "G023"]).stdout.startswith("J004 merge-no-distributions")
+
+
+def test_every_former_code_names_a_current_rule_and_none_is_reused() -> None:
+    from deploypack.core.rules import FORMER_CODES
+
+    rules = all_rules()
+    assert set(FORMER_CODES.values()) <= set(rules)
+    assert not set(FORMER_CODES) & set(rules)
