@@ -139,37 +139,44 @@ def compare_archives(first: Path, second: Path) -> list[Difference]:
         differences.append(Difference(name, ("only in the second build",)))
     for entry in left:
         other = right_by_name.get(entry.name)
-        if other is None:
-            continue
-        aspects = []
-        if entry.kind != other.kind:
-            aspects.append(f"type {entry.kind} vs {other.kind}")
-        if entry.digest != other.digest:
-            aspects.append("content")
-        if entry.mtime != other.mtime:
-            aspects.append("timestamp")
-        if entry.mode != other.mode:
-            aspects.append(f"permissions {entry.mode & 0o7777:o} vs {other.mode & 0o7777:o}")
-        if entry.owner != other.owner:
-            aspects.append("uid/gid")
-        if entry.link != other.link:
-            aspects.append("link target")
-        if entry.extra != other.extra:
-            aspects.append("zip header fields")
+        aspects = _member_aspects(entry, other) if other is not None else ()
         if aspects:
-            differences.append(Difference(entry.name, tuple(aspects)))
+            differences.append(Difference(entry.name, aspects))
     common = [entry.name for entry in left if entry.name in right_by_name]
     common_right = [entry.name for entry in right if entry.name in left_by_name]
     if common != common_right:
         moved = next(a for a, b in zip(common, common_right, strict=True) if a != b)
         differences.append(Difference(moved, ("order: members are stored in a different order",)))
     if not differences:
-        header_first, header_second = _gzip_header(first), _gzip_header(second)
-        if header_first[4:8] != header_second[4:8]:
-            differences.append(Difference(None, ("timestamp in the gzip header",)))
-        else:
-            differences.append(Difference(None, ("compression or archive headers",)))
+        differences.append(_header_difference(first, second))
     return sorted(differences, key=_cause_first)
+
+
+def _member_aspects(entry: Entry, other: Entry) -> tuple[str, ...]:
+    """How one member differs between the two builds (empty when it does not)."""
+    aspects = []
+    if entry.kind != other.kind:
+        aspects.append(f"type {entry.kind} vs {other.kind}")
+    if entry.digest != other.digest:
+        aspects.append("content")
+    if entry.mtime != other.mtime:
+        aspects.append("timestamp")
+    if entry.mode != other.mode:
+        aspects.append(f"permissions {entry.mode & 0o7777:o} vs {other.mode & 0o7777:o}")
+    if entry.owner != other.owner:
+        aspects.append("uid/gid")
+    if entry.link != other.link:
+        aspects.append("link target")
+    if entry.extra != other.extra:
+        aspects.append("zip header fields")
+    return tuple(aspects)
+
+
+def _header_difference(first: Path, second: Path) -> Difference:
+    """Same members, different bytes: the difference is in the archive's own headers."""
+    if _gzip_header(first)[4:8] != _gzip_header(second)[4:8]:
+        return Difference(None, ("timestamp in the gzip header",))
+    return Difference(None, ("compression or archive headers",))
 
 
 # Most telling first: a changed content is a cause; a changed time or order often only a symptom.
@@ -263,37 +270,53 @@ def fresh_copy(project_dir: Path, outdir: Path, destination: Path) -> Path:
     project_dir = project_dir.resolve()
     top_lines = _git_lines(project_dir, "rev-parse", "--show-toplevel")
     top = Path(top_lines[0]).resolve() if top_lines else project_dir
-    files = _git_lines(top, "ls-files", "-z", "--cached", "--others", "--exclude-standard") if top_lines else None
     copy_top = destination / top.name
     project_relative = project_dir.relative_to(top).as_posix()
     outdir = outdir.resolve()
-    outdir_relative = outdir.relative_to(top).as_posix() if outdir.is_relative_to(top) else None
-
-    build_output = {name if project_relative == "." else f"{project_relative}/{name}" for name in _EXCLUDED_TOP}
-
-    def is_build_output(relative: str) -> bool:
-        return any(relative == out or relative.startswith(out + "/") for out in build_output)
-
+    skip = _CopyFilter(
+        outdir.relative_to(top).as_posix() if outdir.is_relative_to(top) else None,
+        {name if project_relative == "." else f"{project_relative}/{name}" for name in _EXCLUDED_TOP},
+    )
+    files = _git_lines(top, "ls-files", "-z", "--cached", "--others", "--exclude-standard") if top_lines else None
     if files is None:
+        shutil.copytree(top, copy_top, symlinks=True, ignore=skip.copytree_ignore(top))
+    else:
+        _copy_git_files(top, copy_top, files, skip)
+    return copy_top / project_relative
+
+
+@dataclasses.dataclass(frozen=True)
+class _CopyFilter:
+    """What a fresh copy leaves out: the outdir, junk names and the build output at the project's top."""
+
+    outdir_relative: str | None
+    build_output: set[str]
+
+    def is_build_output(self, relative: str) -> bool:
+        return any(relative == out or relative.startswith(out + "/") for out in self.build_output)
+
+    def copytree_ignore(self, top: Path) -> Callable[[str, list[str]], set[str]]:
         def ignore(directory: str, names: list[str]) -> set[str]:
             relative_dir = Path(directory).resolve().relative_to(top).as_posix()
             ignored = set()
             for name in names:
                 relative = name if relative_dir == "." else f"{relative_dir}/{name}"
-                if _excluded(relative, outdir_relative) or is_build_output(relative) or name == ".git":
+                if _excluded(relative, self.outdir_relative) or self.is_build_output(relative) or name == ".git":
                     ignored.add(name)
             return ignored
 
-        shutil.copytree(top, copy_top, symlinks=True, ignore=ignore)
-        return copy_top / project_relative
+        return ignore
 
+
+def _copy_git_files(top: Path, copy_top: Path, files: list[str], skip: _CopyFilter) -> None:
+    """The files git tracks or would track (build output only when tracked), links as links, and `.git`."""
     copy_top.mkdir(parents=True)
     tracked = set(_git_lines(top, "ls-files", "-z", "--cached") or ())
     for relative in files:
         source = top / relative
-        if _excluded(relative, outdir_relative) or not (source.exists() or source.is_symlink()):
+        if _excluded(relative, skip.outdir_relative) or not (source.exists() or source.is_symlink()):
             continue
-        if relative not in tracked and is_build_output(relative):
+        if relative not in tracked and skip.is_build_output(relative):
             continue
         target = copy_top / relative
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -306,7 +329,6 @@ def fresh_copy(project_dir: Path, outdir: Path, destination: Path) -> Path:
         shutil.copytree(git_dir, copy_top / ".git", symlinks=True)
     elif git_dir.is_file():
         shutil.copy2(git_dir, copy_top / ".git")
-    return copy_top / project_relative
 
 
 def rebuild_and_compare(

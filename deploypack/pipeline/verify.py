@@ -8,6 +8,7 @@ not be published.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import json
 from collections.abc import Mapping
@@ -66,6 +67,18 @@ def _listed_in_manifest(data: Mapping[str, Any]) -> dict[str, tuple[str, int | N
     return listed
 
 
+@dataclasses.dataclass
+class _Listings:
+    """What SHA256SUMS and manifest.json say the directory holds."""
+
+    expected: dict[str, str] = dataclasses.field(default_factory=dict)  # file -> sha256
+    sizes: dict[str, int | None] = dataclasses.field(default_factory=dict)
+    own_files: set[str] = dataclasses.field(default_factory=lambda: {sums.FILENAME, manifest_module.FILENAME, RECORD})
+    name: str | None = None
+    version: str | None = None
+    findings: list[Finding] = dataclasses.field(default_factory=list)
+
+
 def verify_directory(directory: Path, shown_dir: str) -> Report:
     if not directory.is_dir():
         raise UsageError(f"{str(directory)!r} is not a directory")
@@ -73,38 +86,51 @@ def verify_directory(directory: Path, shown_dir: str) -> Report:
     if not sums_path.is_file() and not manifest_path.is_file():
         raise UsageError(f"{str(directory)!r} has neither {sums.FILENAME} nor {manifest_module.FILENAME}: "
                          "nothing to verify against")
-    findings: list[Finding] = []
-    expected: dict[str, str] = {}
-    sizes: dict[str, int | None] = {}
-    own_files = {sums.FILENAME, manifest_module.FILENAME, RECORD}
-    name = version = None
+    listings = _read_listings(sums_path, manifest_path)
+    findings = listings.findings + _check_listings(directory, listings.expected)
+    artifacts, changed = _verify_listed(directory, listings, shown_dir)
+    findings += changed + _unlisted(directory, listings, shown_dir)
+    ok, exit_code = verdict(findings, strict=False)
+    return Report(
+        ok=ok, exit_code=exit_code, project_name=listings.name, project_version=listings.version,
+        project_path=shown_dir, artifacts=artifacts, findings=findings, timings={}, outdir=shown_dir,
+    )
+
+
+def _read_listings(sums_path: Path, manifest_path: Path) -> _Listings:
+    listings = _Listings()
     if sums_path.is_file():
         try:
-            expected = sums.parse(sums_path.read_text(encoding="utf-8"))
+            listings.expected = sums.parse(sums_path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, sums.MalformedSums) as error:
-            findings.append(LISTINGS_DISAGREE.at(f"{sums.FILENAME} cannot be read: {error}", artifact=sums.FILENAME))
-    if manifest_path.is_file():
-        data, problem = _read_json(manifest_path)
-        if problem:
-            findings.append(LISTINGS_DISAGREE.at(problem, artifact=manifest_module.FILENAME))
-        else:
-            assert data is not None
-            project = data.get("project")
-            if not isinstance(project, dict):
-                project = {}
-            name, version = project.get("name"), project.get("version")
-            own_files.update(item for item in data.get("artifacts") or [] if isinstance(item, str))
-            listed = _listed_in_manifest(data)
-            sizes = {file: size for file, (_digest, size) in listed.items()}
-            if sums_path.is_file():
-                findings.extend(_disagreements(expected, {f: d for f, (d, _s) in listed.items()},
-                                               sums.FILENAME, manifest_module.FILENAME))
-            for file, (digest, _size) in listed.items():
-                expected.setdefault(file, digest)
-    findings.extend(_check_listings(directory, expected))
+            listings.findings.append(
+                LISTINGS_DISAGREE.at(f"{sums.FILENAME} cannot be read: {error}", artifact=sums.FILENAME))
+    if not manifest_path.is_file():
+        return listings
+    data, problem = _read_json(manifest_path)
+    if data is None:
+        listings.findings.append(LISTINGS_DISAGREE.at(problem or "", artifact=manifest_module.FILENAME))
+        return listings
+    project = data.get("project")
+    project = project if isinstance(project, dict) else {}
+    name, version = project.get("name"), project.get("version")
+    listings.name = name if isinstance(name, str) else None
+    listings.version = version if isinstance(version, str) else None
+    listings.own_files.update(item for item in data.get("artifacts") or [] if isinstance(item, str))
+    listed = _listed_in_manifest(data)
+    listings.sizes = {file: size for file, (_digest, size) in listed.items()}
+    if sums_path.is_file():
+        listings.findings.extend(_disagreements(listings.expected, {f: d for f, (d, _s) in listed.items()},
+                                                sums.FILENAME, manifest_module.FILENAME))
+    for file, (digest, _size) in listed.items():
+        listings.expected.setdefault(file, digest)
+    return listings
 
-    artifacts = []
-    for file, digest in sorted(expected.items()):
+
+def _verify_listed(directory: Path, listings: _Listings, shown_dir: str) -> tuple[list[Artifact], list[Finding]]:
+    """Each listed file hashed against its listing: the sound ones as artifacts, the rest as findings."""
+    artifacts, findings = [], []
+    for file, digest in sorted(listings.expected.items()):
         path = directory / file
         if "/" in file or file in ("", ".", "..") or not path.is_file():
             findings.append(MISSING.at(f"{file} is listed but not in {shown_dir}", artifact=file))
@@ -112,24 +138,24 @@ def verify_directory(directory: Path, shown_dir: str) -> Report:
         actual = file_sha256(path)
         size = path.stat().st_size
         if actual != digest:
-            listed_size = sizes.get(file)
+            listed_size = listings.sizes.get(file)
             sizes_differ = f" (size {size}, listed {listed_size})" if listed_size not in (None, size) else ""
             findings.append(CHANGED.at(f"{file}: sha256 is {actual}, the listing says {digest}{sizes_differ}",
                                        artifact=file))
             continue
         kind = "wheel" if file.endswith(".whl") else "sdist"
         artifacts.append(Artifact(path=str(Path(shown_dir) / file), kind=kind, size=size, sha256=actual))
+    return artifacts, findings
+
+
+def _unlisted(directory: Path, listings: _Listings, shown_dir: str) -> list[Finding]:
+    findings = []
     for entry in sorted(directory.iterdir(), key=lambda p: p.name):
-        if entry.name in expected or entry.name in own_files or _is_own(entry.name):
+        if entry.name in listings.expected or entry.name in listings.own_files or _is_own(entry.name):
             continue
         what = "directory" if entry.is_dir() else "file"
         findings.append(ADDED.at(f"{entry.name} ({what}) is in {shown_dir} but not listed", artifact=entry.name))
-    ok, exit_code = verdict(findings, strict=False)
-    return Report(
-        ok=ok, exit_code=exit_code, project_name=name if isinstance(name, str) else None,
-        project_version=version if isinstance(version, str) else None, project_path=shown_dir,
-        artifacts=artifacts, findings=findings, timings={}, outdir=shown_dir,
-    )
+    return findings
 
 
 def _is_own(name: str) -> bool:

@@ -20,7 +20,7 @@ import struct
 import tarfile
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Literal, cast
 
@@ -394,56 +394,13 @@ def _read_wheel(path: Path, limits: Limits, fast: bool = True) -> tuple[list[Mem
             if len(infos) > limits.max_members:
                 exceeded = f"more than {limits.max_members} members (max-members)"
                 infos = infos[: limits.max_members]
-            # A zip declares every size up front: refuse a bomb before inflating a byte of it.
-            declared = sum(info.file_size for info in infos)
-            if declared > limits.max_unpacked_size:
-                return members, contents, (
-                    f"it declares {declared} bytes unpacked, above the {limits.max_unpacked_size} "
-                    "limit (max-unpacked-size)"
-                )
-            ratio = declared / max(archive_size, 1)
-            if ratio > limits.max_compression_ratio and declared > _RATIO_FLOOR:
-                return members, contents, (
-                    f"it declares a compression ratio of {ratio:.0f}:1, above the "
-                    f"{limits.max_compression_ratio:g}:1 limit (max-compression-ratio)"
-                )
-            if not fast:
-                view = None
-            ends = fastzip.member_ends(infos, len(view)) if view is not None else {}
+            refused = _declared_size_refused(infos, limits, archive_size)
+            if refused:
+                return members, contents, refused
+            fast_view = view if fast else None
+            ends = fastzip.member_ends(infos, len(fast_view)) if fast_view is not None else {}
             for info in infos:
-                mode = (info.external_attr >> 16) & 0xFFFF
-                member_type = _zip_member_type(info, mode)
-                digest = None
-                link_target = None
-                keep = _keep(info.filename, info.file_size)
-                quick = (fastzip.read_member(view, info, ends[info.header_offset], keep)
-                         if view is not None and member_type == "file" else None)
-                if quick is not None:
-                    digest, kept, inflated = quick
-                    budget.spend(inflated)
-                    if kept is not None:
-                        contents[info.filename] = kept
-                elif member_type in ("symlink", "file"):
-                    # zipfile stops inflating at the declared size and checks the CRC, so a
-                    # member cannot inflate beyond what the budget already accounted for.
-                    with archive.open(info) as stream:
-                        if member_type == "symlink":
-                            link_target = printable_name(stream.read(4096).decode("utf-8", "surrogateescape"))
-                        elif keep:
-                            data = stream.read(_KEEP_LIMIT + 1)
-                            budget.spend(len(data))
-                            contents[info.filename] = data
-                            digest = hashlib.sha256(data).digest()
-                        else:
-                            digest = _hash_stream(stream, budget)
-                members.append(Member(
-                    name=info.filename, path=info.filename, type=member_type, size=info.file_size,
-                    mode=mode & 0o7777, sha256=digest, link_target=link_target,
-                    compressed_size=info.compress_size,
-                    # Without the UTF-8 flag, installers decode a name as cp437: non-ASCII names
-                    # would be installed under garbled names.
-                    undecodable_name=not info.flag_bits & _ZIP_UTF8_FLAG and not info.filename.isascii(),
-                ))
+                members.append(_read_zip_member(archive, info, fast_view, ends, budget, contents))
     except _LimitExceeded as error:
         exceeded = str(error)
     except UnicodeDecodeError:
@@ -451,6 +408,59 @@ def _read_wheel(path: Path, limits: Limits, fast: bool = True) -> tuple[list[Mem
     except _DAMAGED as error:
         raise CorruptArchive(f"{path.name}: not a readable wheel (zip) archive ({_describe(error)})") from None
     return members, contents, exceeded
+
+
+def _declared_size_refused(infos: list[zipfile.ZipInfo], limits: Limits, archive_size: int) -> str | None:
+    """Why the sizes a zip declares up front are refused (a bomb), before inflating a byte; else None."""
+    declared = sum(info.file_size for info in infos)
+    if declared > limits.max_unpacked_size:
+        return f"it declares {declared} bytes unpacked, above the {limits.max_unpacked_size} limit (max-unpacked-size)"
+    ratio = declared / max(archive_size, 1)
+    if ratio > limits.max_compression_ratio and declared > _RATIO_FLOOR:
+        return (f"it declares a compression ratio of {ratio:.0f}:1, above the "
+                f"{limits.max_compression_ratio:g}:1 limit (max-compression-ratio)")
+    return None
+
+
+def _read_zip_member(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, view: memoryview | None, ends: Mapping[int, int],
+    budget: _Budget,
+    contents: dict[str, bytes],
+) -> Member:
+    """One wheel member: read from the mapped file when plain, else through zipfile."""
+    mode = (info.external_attr >> 16) & 0xFFFF
+    member_type = _zip_member_type(info, mode)
+    digest = None
+    link_target = None
+    keep = _keep(info.filename, info.file_size)
+    quick = (fastzip.read_member(view, info, ends[info.header_offset], keep)
+             if view is not None and member_type == "file" else None)
+    if quick is not None:
+        digest, kept, inflated = quick
+        budget.spend(inflated)
+        if kept is not None:
+            contents[info.filename] = kept
+    elif member_type in ("symlink", "file"):
+        # zipfile stops inflating at the declared size and checks the CRC, so a
+        # member cannot inflate beyond what the budget already accounted for.
+        with archive.open(info) as stream:
+            if member_type == "symlink":
+                link_target = printable_name(stream.read(4096).decode("utf-8", "surrogateescape"))
+            elif keep:
+                data = stream.read(_KEEP_LIMIT + 1)
+                budget.spend(len(data))
+                contents[info.filename] = data
+                digest = hashlib.sha256(data).digest()
+            else:
+                digest = _hash_stream(stream, budget)
+    return Member(
+        name=info.filename, path=info.filename, type=member_type, size=info.file_size,
+        mode=mode & 0o7777, sha256=digest, link_target=link_target,
+        compressed_size=info.compress_size,
+        # Without the UTF-8 flag, installers decode a name as cp437: non-ASCII names
+        # would be installed under garbled names.
+        undecodable_name=not info.flag_bits & _ZIP_UTF8_FLAG and not info.filename.isascii(),
+    )
 
 
 _ZIP_UTF8_FLAG = 0x800

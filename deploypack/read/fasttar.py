@@ -180,22 +180,7 @@ def read_plain_tar(
     window = _Window(iter(chunks), spend)
     members: list[RawMember] = []
     pax: dict[str, str] = {}
-    while True:
-        if not window.available(BLOCK):
-            if window.position != len(window.buffer):
-                raise Unusual("truncated header")
-            if not members or pax:
-                raise Unusual("no member, or a pax header without its member")
-            return members
-        block = window.exact(BLOCK)
-        if block[0] == 0 and block.count(0) == BLOCK:  # a header's name never starts with NUL
-            if not members or pax:
-                raise Unusual("an empty archive")
-            if not window.rest_is_zeros():
-                raise Unusual("data after the end-of-archive marker")
-            return members
-        if not _checksum_ok(block):
-            raise Unusual("bad checksum")
+    while (block := _next_header(window, members, pax)) is not None:
         kind = block[156:157]
         size = _number(block[124:136])
         if kind == b"x":
@@ -205,28 +190,8 @@ def read_plain_tar(
             continue
         if kind not in _TYPES:
             raise Unusual(f"member type {kind!r}")
-        name = _text(block[0:100])
-        # Most members have neither a link target nor a ustar prefix: skip decoding empty fields.
-        linkname = _text(block[157:257]) if block[157] else ""
-        prefix = _text(block[345:500]) if block[345] else ""
-        if kind == b"\0" and name.endswith("/"):
-            kind = b"5"
-        if kind == b"5":
-            name = name.rstrip("/")
-        if prefix:
-            name = prefix + "/" + name
-        if "path" in pax:
-            name = pax["path"].rstrip("/")
-        if "linkpath" in pax:
-            linkname = pax["linkpath"]
-        if "size" in pax:
-            try:
-                size = int(pax["size"])
-            except ValueError:
-                raise Unusual("a pax size that is not a number") from None
+        kind, name, linkname, size = _header_fields(block, kind, size, pax)
         pax = {}
-        if kind == b"5":
-            name = name.rstrip("/")
         if len(members) >= max_members:
             raise Unusual("the member limit")
         digest = data = None
@@ -234,6 +199,52 @@ def read_plain_tar(
             relative = name.split("/", 1)[1] if "/" in name else ""
             digest, data = window.data(size, keep(relative, size))
         members.append(RawMember(name, _TYPES[kind], size, _number(block[100:108]), linkname, digest, data))
+    return members
+
+
+def _next_header(window: _Window, members: list[RawMember], pax: dict[str, str]) -> bytes | None:
+    """The next header block, or None at a sound end of the archive (a damaged end is Unusual)."""
+    if not window.available(BLOCK):
+        if window.position != len(window.buffer):
+            raise Unusual("truncated header")
+        if not members or pax:
+            raise Unusual("no member, or a pax header without its member")
+        return None
+    block = window.exact(BLOCK)
+    if block[0] == 0 and block.count(0) == BLOCK:  # a header's name never starts with NUL
+        if not members or pax:
+            raise Unusual("an empty archive")
+        if not window.rest_is_zeros():
+            raise Unusual("data after the end-of-archive marker")
+        return None
+    if not _checksum_ok(block):
+        raise Unusual("bad checksum")
+    return block
+
+
+def _header_fields(block: bytes, kind: bytes, size: int, pax: dict[str, str]) -> tuple[bytes, str, str, int]:
+    """A member's kind, name, link target and size: the ustar header's, overridden by the pax
+    header before it."""
+    name = _text(block[0:100])
+    # Most members have neither a link target nor a ustar prefix: skip decoding empty fields.
+    linkname = _text(block[157:257]) if block[157] else ""
+    prefix = _text(block[345:500]) if block[345] else ""
+    if kind == b"\0" and name.endswith("/"):
+        kind = b"5"
+    if prefix:
+        name = prefix + "/" + name
+    if "path" in pax:
+        name = pax["path"].rstrip("/")
+    if "linkpath" in pax:
+        linkname = pax["linkpath"]
+    if "size" in pax:
+        try:
+            size = int(pax["size"])
+        except ValueError:
+            raise Unusual("a pax size that is not a number") from None
+    if kind == b"5":
+        name = name.rstrip("/")
+    return kind, name, linkname, size
 
 
 def gzip_chunks(handle: IO[bytes]) -> Iterator[bytes]:
