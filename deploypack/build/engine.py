@@ -114,7 +114,7 @@ class Builder:
                     env = self._isolated_env(stack, installer, builder.build_system_requires, runner)
                     builder = self._project_builder(project, env, runner)
                     timings["environment_sdist"] = time.monotonic() - started
-                self._install(builder, env, "sdist", timings, unpacked=None, base=False)
+                self._install(builder, env, "sdist", timings, unpacked=None)
                 sdist = self._run_hook(builder, "sdist", staging, unpacked=None)
                 timings["sdist"] = time.monotonic() - started
 
@@ -126,9 +126,9 @@ class Builder:
                     # The sdist declares other build requirements than the tree: honour them in a fresh env.
                     env = self._isolated_env(stack, installer, wheel_builder.build_system_requires, runner)
                     wheel_builder = self._project_builder(unpacked, env, runner)
-                    self._install(wheel_builder, env, "wheel", timings, unpacked=unpacked, base=False)
+                    self._install(wheel_builder, env, "wheel", timings, unpacked=unpacked)
                 else:
-                    self._install(wheel_builder, env, "wheel", timings, unpacked=unpacked, base=False)
+                    self._install(wheel_builder, env, "wheel", timings, unpacked=unpacked)
                 wheel = self._run_hook(wheel_builder, "wheel", staging, unpacked=unpacked)
                 timings["wheel"] = time.monotonic() - started
             finally:
@@ -231,11 +231,10 @@ class Builder:
             raise BuildFailed(diagnose.BACKEND_FAILED.at(str(error))) from None
 
     def _install(self, builder, env, distribution: str, timings: dict[str, float], *,  # type: ignore[no-untyped-def]
-                 unpacked: Path | None, base: bool = True) -> None:
+                 unpacked: Path | None) -> None:
+        """The requirements the backend asks for beyond build-system.requires (those are in the
+        environment already, deploypack/build/envcache.py)."""
         started = time.monotonic()
-        if base and env is not None:
-            self.progress("installing build requirements…")
-            self._install_requirements(env, builder.build_system_requires)
         runner_log = self.log
         if env is None:
             self._require_installed(builder.build_system_requires, distribution)

@@ -8,7 +8,7 @@ context already holds everything read from the archives and the project's config
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from deploypack.core.findings import Finding, Severity
@@ -110,9 +110,3 @@ def apply_selection(findings: Iterable[Finding], selection: Selection) -> list[F
         if selection.is_selected(finding.code) or finding.code.startswith("B"):
             kept.append(finding.with_severity(selection.severity_of(finding.code, finding.severity)))
     return kept
-
-
-def counts(findings: Iterable[Finding]) -> Mapping[str, int]:
-    from deploypack.core.findings import count_by_severity
-
-    return count_by_severity(findings)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from deploypack.cli.common import FORMAT_CHOICES, FORMAT_HELP, StderrProgress, command_line_values, emit_report
+from deploypack.cli.common import StderrProgress, add_output_options, command_line_values, emit_report
 from deploypack.config.runenv import RunEnvironment
 
 
@@ -62,6 +62,5 @@ def add_commands(commands: Any, add_report_options: Callable[[argparse.ArgumentP
         "directory (exit 1 on any difference).",
     )
     verify.add_argument("directory", type=Path, metavar="DIR", help="a directory deploypack wrote (e.g. dist)")
-    verify.add_argument("--format", choices=FORMAT_CHOICES, help=FORMAT_HELP)
-    verify.add_argument("--report", type=Path, metavar="FILE", help="also write the JSON report to FILE")
+    add_output_options(verify)
     verify.set_defaults(handler=_cmd_verify)

@@ -11,17 +11,16 @@ from typing import Any, TextIO
 
 from deploypack.config.options import FORMATS
 
-FORMAT_CHOICES = FORMATS
-FORMAT_HELP = "output format (default: github when GITHUB_ACTIONS=true, else text)"
 
-
-def add_format_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=FORMAT_CHOICES, help=FORMAT_HELP)
+def add_output_options(parser: argparse.ArgumentParser, report: str = "report") -> None:
+    """--format and --report, the same for every command (the default format: config/options.py)."""
+    parser.add_argument("--format", choices=FORMATS,
+                        help="output format (default: github when GITHUB_ACTIONS=true, else text)")
+    parser.add_argument("--report", type=Path, metavar="FILE", help=f"also write the JSON {report} to FILE")
 
 
 def add_report_options(parser: argparse.ArgumentParser) -> None:
-    add_format_option(parser)
-    parser.add_argument("--report", type=Path, metavar="FILE", help="also write the JSON report to FILE")
+    add_output_options(parser)
     parser.add_argument("--sarif", type=Path, metavar="FILE",
                         help="also write the findings as SARIF 2.1.0 to FILE (for GitHub code scanning)")
     parser.add_argument("--strict", action="store_true", default=None, help="warnings fail the run too")

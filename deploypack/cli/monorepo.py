@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
-from deploypack.cli.common import add_format_option
+from deploypack.cli.common import add_output_options
+from deploypack.config.options import default_format
 from deploypack.config.runenv import RunEnvironment
 from deploypack.core.errors import UsageError
 from deploypack.report import actions_core
@@ -70,8 +71,7 @@ def add_commands(commands: Any) -> None:
     merge.add_argument("--outdir", type=Path, default=Path("dist"), metavar="DIR",
                        help="where the merged release goes (default: dist)")
     merge.add_argument("--clean", action="store_true", help="delete files in --outdir deploypack did not create")
-    add_format_option(merge)
-    merge.add_argument("--report", type=Path, metavar="FILE", help="also write the JSON result to FILE")
+    add_output_options(merge, report="result")
     merge.set_defaults(handler=_cmd_merge)
 
 
@@ -164,7 +164,7 @@ def _cmd_merge(args: argparse.Namespace, environ: RunEnvironment, stdout: TextIO
     result = merge_json(outcome)
     if args.report is not None:
         write_atomic(args.report, json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    output_format = args.format or ("github" if environ.get("GITHUB_ACTIONS") == "true" else "text")
+    output_format = args.format or default_format(environ)
     if output_format == "json":
         stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     elif output_format == "github":

@@ -338,6 +338,11 @@ def from_command_line(values: Mapping[str, Any]) -> dict[str, Any]:
     return _parse_layer(values, lambda key: ("--" + key, None, None))
 
 
+def default_format(environ: Mapping[str, str]) -> str:
+    """Annotations and a step summary inside GitHub Actions, readable text elsewhere."""
+    return "github" if environ.get("GITHUB_ACTIONS") == "true" else "text"
+
+
 def resolve(
     project_dir: Path,
     command_line: Mapping[str, Any],
@@ -348,8 +353,7 @@ def resolve(
     layers: dict[str, Any] = {}
     for layer in (from_pyproject(table, text), from_environment(environ), from_command_line(command_line)):
         layers.update(layer)
-    if "format" not in layers:
-        layers["format"] = "github" if environ.get("GITHUB_ACTIONS") == "true" else "text"
+    layers.setdefault("format", default_format(environ))
     outdir = layers.pop("outdir", None) or project_dir / "dist"
     try:
         return Options(project_dir=project_dir, outdir=Path(outdir), **layers)
