@@ -25,9 +25,6 @@ if TYPE_CHECKING:
     from deploypack.config.options import Options
     from deploypack.project.release import ReleaseInfo
 
-KINDS = ("sums", "manifest", "sbom", "provenance")
-
-
 @dataclasses.dataclass(frozen=True)
 class Written:
     files: list[str]  # names inside the directory, in writing order
@@ -98,4 +95,4 @@ def inputs_for_build(
     )
 
 
-__all__ = ["ArtifactInputs", "BuildInfo", "SourceInfo", "Written", "write_artifacts", "inputs_for_build", "KINDS"]
+__all__ = ["ArtifactInputs", "BuildInfo", "SourceInfo", "Written", "write_artifacts", "inputs_for_build"]

@@ -17,7 +17,7 @@ from cyclonedx.model import HashAlgorithm, HashType, Property
 from cyclonedx.model.bom import Bom, BomMetaData
 from cyclonedx.model.component import Component, ComponentScope, ComponentType
 from cyclonedx.model.dependency import Dependency
-from cyclonedx.model.license import LicenseExpression
+from cyclonedx.model.license import License, LicenseExpression
 from cyclonedx.model.tool import ToolRepository
 from cyclonedx.output import make_outputter
 from cyclonedx.schema import OutputFormat, SchemaVersion
@@ -53,7 +53,7 @@ def _sha256(digest: str) -> HashType:
     return HashType(alg=HashAlgorithm.SHA_256, content=digest)
 
 
-def licenses_of(dist: Distribution) -> list:  # type: ignore[type-arg]
+def licenses_of(dist: Distribution) -> list[License]:
     """License-Expression (core metadata 2.4) first, else the License field, else the classifiers."""
     metadata = dist.metadata
     if metadata is None:

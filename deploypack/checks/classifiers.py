@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from deploypack.checks import CheckContext, check
 from deploypack.checks.metadata_fields import metadata_dists, raw_metadata, where
@@ -46,6 +47,9 @@ PYTHON_CLASSIFIER_INCONSISTENT = rule(
 )
 
 _PYTHON_VERSION = re.compile(r"^Programming Language :: Python :: (\d+)(?:\.(\d+))?( :: Only)?$")
+
+if TYPE_CHECKING:
+    from packaging.specifiers import SpecifierSet
 
 
 def _normalised(classifier: str) -> str:
@@ -134,13 +138,13 @@ def no_license_classifier_with_expression(context: CheckContext) -> Iterator[Fin
             )
 
 
-def admits(requires_python: object, major: int, minor: int | None) -> bool:
+def admits(requires_python: SpecifierSet, major: int, minor: int | None) -> bool:
     """Whether some release of Python major(.minor) satisfies the specifier set."""
     from packaging.version import Version
 
     minors = range(0, 40) if minor is None else (minor,)
     return any(
-        requires_python.contains(Version(f"{major}.{m}.{micro}"), prereleases=True)  # type: ignore[attr-defined]
+        requires_python.contains(Version(f"{major}.{m}.{micro}"), prereleases=True)
         for m in minors for micro in (0, 1, 2, 5, 10, 20, 50)
     )
 

@@ -14,7 +14,7 @@ import tempfile
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from deploypack import __version__
 from deploypack.cli.common import StderrProgress, add_report_options, command_line_values, emit_report
@@ -37,7 +37,7 @@ examples:
 class _Parser(argparse.ArgumentParser):
     """argparse, but a bad flag is our usage error (exit 3), not argparse's exit 2."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message}", hint=f"run `{self.prog} --help` for the options")
 
 
@@ -170,7 +170,7 @@ def main(
         from deploypack.report.actions_core import GuardedWriter
 
         # Error messages and progress may quote project text: the runner must not act on it.
-        stderr = GuardedWriter(stderr)  # type: ignore[assignment]
+        stderr = GuardedWriter(stderr)  # type: ignore[assignment]  # the part of TextIO that is written to
     previous: Callable[..., Any] | int | None = None
     try:
         previous = signal.signal(signal.SIGTERM, _raise_on_sigterm)

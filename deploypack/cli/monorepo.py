@@ -89,7 +89,7 @@ def _cmd_plan(args: argparse.Namespace, environ: RunEnvironment, stdout: TextIO,
     actions_core.append_file_command("GITHUB_OUTPUT", {"matrix": text, "count": str(len(plan["include"]))},
                                      environ)
     if environ.get("GITHUB_ACTIONS") == "true":  # names and paths come from the repository: never commands
-        stdout = actions_core.GuardedWriter(stdout)  # type: ignore[assignment]
+        stdout = actions_core.GuardedWriter(stdout)  # type: ignore[assignment]  # the part of TextIO written to
     if not args.run:
         stdout.write(actions_core.inert_json(text) + "\n")
         stdout.flush()
@@ -171,7 +171,7 @@ def _cmd_merge(args: argparse.Namespace, environ: RunEnvironment, stdout: TextIO
         _emit_github(outcome, args.outdir, environ, stdout)
     else:
         guarded = actions_core.GuardedWriter(stdout) if environ.get("GITHUB_ACTIONS") == "true" else stdout
-        _write_merge_text(outcome, guarded)  # type: ignore[arg-type]
+        _write_merge_text(outcome, guarded)  # type: ignore[arg-type]  # GuardedWriter: the TextIO part written to
         guarded.flush()
     return int(result["exit_code"])
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import email.message
 import json
 import subprocess
 import sys
@@ -177,7 +178,7 @@ def _get_file(parts: urllib.parse.SplitResult) -> tuple[bytes, str, str]:
     directory = Path(urllib.request.url2pathname(parts.path))
     page = directory / "index.html" if directory.is_dir() else directory
     if not page.is_file():
-        raise urllib.error.HTTPError(parts.geturl(), 404, "Not Found", None, None)  # type: ignore[arg-type]
+        raise urllib.error.HTTPError(parts.geturl(), 404, "Not Found", email.message.Message(), None)
     return page.read_bytes(), "text/html", parts.geturl()
 
 

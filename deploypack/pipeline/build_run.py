@@ -127,9 +127,9 @@ def run_build(options: Options, environ: RunEnvironment, progress: Progress,
         )
         findings = apply_selection(findings, options) + run_checks(context, options, load_checks())
         state.timings["checks"] = time.monotonic() - checks_started
-        first = next((d for d in dists if d.metadata is not None), None)
-        if first is not None:
-            name, version = first.metadata.name, first.metadata.version  # type: ignore[union-attr]
+        metadata = next((d.metadata for d in dists if d.metadata is not None), None)
+        if metadata is not None:
+            name, version = metadata.name, metadata.version
         gate_result = None
         if tree is not None and name and version:
             progress("release gate…" if options.offline else "release gate: asking the index…")

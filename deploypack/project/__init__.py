@@ -1,0 +1,1 @@
+"""The project being released, read from its files: build configuration, git, the release tag, source lines."""

@@ -31,7 +31,7 @@ from deploypack.read import fasttar, fastzip, inflate
 from deploypack.read.readahead import readahead
 
 Kind = Literal["sdist", "wheel"]
-MemberType = Literal["file", "dir", "symlink", "hardlink", "other"]
+MemberType = fasttar.MemberType
 
 # Small files whose content checks read; everything else is only hashed.
 _KEEP_SUFFIXES = ("PKG-INFO", "METADATA", "RECORD", "WHEEL", "entry_points.txt", "top_level.txt",
@@ -248,7 +248,7 @@ def _read_sdist_fast(path: Path, limits: Limits) -> tuple[list[Member], dict[str
         if item.data is not None:
             contents[relative] = item.data
         members.append(Member(
-            name=item.name, path=relative, type=item.type, size=item.size, mode=item.mode,  # type: ignore[arg-type]
+            name=item.name, path=relative, type=item.type, size=item.size, mode=item.mode,
             sha256=item.sha256, link_target=item.linkname or None,
         ))
     return members, contents, None
@@ -265,7 +265,7 @@ def _read_sdist_with_tarfile(path: Path, limits: Limits) -> tuple[list[Member], 
             while (info := archive.next()) is not None:
                 # Stream mode keeps every TarInfo it has read; a tar bomb of millions of empty
                 # members would fill memory with them, and nothing here needs them again.
-                archive.members.clear()  # type: ignore[attr-defined]
+                archive.members.clear()  # type: ignore[attr-defined]  # typeshed leaves out TarFile.members
                 if len(members) >= limits.max_members:
                     exceeded = f"more than {limits.max_members} members (max-members)"
                     break
@@ -330,7 +330,7 @@ def _open_tar(handle: IO[bytes]) -> tuple[tarfile.TarFile, _Recorder]:
     """A streaming reader over our own decompressor: GzipFile checks the CRC and length at the
     end, which tarfile's stream does not (damaged data would read as valid)."""
     recorder = _Recorder(_decompressed(handle))
-    return tarfile.open(fileobj=recorder, mode="r|"), recorder  # type: ignore[call-overload]
+    return tarfile.open(fileobj=recorder, mode="r|"), recorder  # type: ignore[call-overload]  # a reader, not IO[bytes]
 
 
 def _decompressed_chunks(handle: IO[bytes]) -> Iterator[bytes]:

@@ -15,14 +15,15 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO, NamedTuple
+from typing import IO, Literal, NamedTuple
 
 from deploypack.read import inflate
 
 BLOCK = 512
 _CHUNK = 4 * 1024 * 1024  # large: fewer hand-overs between the inflating thread and the parser
 _REGULAR = (b"0", b"\0", b"7")  # tarfile's REGTYPE, AREGTYPE, CONTTYPE
-_TYPES = {b"0": "file", b"\0": "file", b"7": "file", b"1": "hardlink", b"2": "symlink",
+MemberType = Literal["file", "dir", "symlink", "hardlink", "other"]
+_TYPES: dict[bytes, MemberType] = {b"0": "file", b"\0": "file", b"7": "file", b"1": "hardlink", b"2": "symlink",
           b"3": "other", b"4": "other", b"5": "dir", b"6": "other"}
 _PAX_RECORD = re.compile(rb"(\d+) ([^=]+)=")
 
@@ -33,7 +34,7 @@ class Unusual(Exception):
 
 class RawMember(NamedTuple):
     name: str
-    type: str
+    type: MemberType
     size: int
     mode: int
     linkname: str

@@ -52,7 +52,7 @@ def readahead(items: Iterable[T], depth: int = 4) -> Generator[T, None, None]:
                 return
             if isinstance(item, _Raised):
                 raise item.error
-            yield item  # type: ignore[misc]
+            yield item  # type: ignore[misc]  # the queue holds T, _END and _Raised; both are handled above
     finally:
         stop.set()
         thread.join()

@@ -1,0 +1,1 @@
+"""JSON schemas of what deploypack writes (report, manifest, merged manifest) and SARIF's."""
