@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "run.py"
+from tests.conftest import REPO
+
+BENCH = REPO / "bench" / "run.py"
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from deploypack.core.findings import Severity
 from deploypack.read.archives import Limits
-from tests.unit.contents_archives import codes, context, findings, record_line, write_sdist, write_wheel
+from tests.unit.checks.contents_archives import codes, context, findings, record_line, write_sdist, write_wheel
 
 GOOD = {"demo/__init__.py": "", "demo/core.py": "x = 1\n", "demo/sub/__init__.py": ""}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from deploypack.core.findings import Severity
-from tests.unit.contents_archives import codes, context, findings, write_sdist, write_wheel
+from tests.unit.checks.contents_archives import codes, context, findings, write_sdist, write_wheel
 
 PKG = {"demo/__init__.py": "", "setup.py": ""}
 KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n"

@@ -17,7 +17,7 @@ import pytest
 from deploypack.core.errors import UsageError
 from deploypack.monorepo import merge
 from tests.conftest import SCHEMAS, clean_environ, run_cli
-from tests.unit.test_monorepo import read_outputs
+from tests.unit.monorepo.test_discover import read_outputs
 
 
 def sdist(directory: Path, name: str, version: str, payload: str = "") -> Path:

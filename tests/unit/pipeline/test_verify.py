@@ -9,7 +9,7 @@ import pytest
 
 from deploypack.core.errors import UsageError
 from deploypack.pipeline.verify import verify_directory
-from tests.unit.test_artifacts import inputs_for
+from tests.unit.artifacts.test_artifacts import inputs_for
 
 
 @pytest.fixture
