@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from deploypack.cli.main import main
+from tests.projects import write_tree
 
 REPO = Path(__file__).resolve().parents[1]
 PROJECTS = REPO / "tests" / "data" / "projects"
@@ -85,11 +86,7 @@ def make_project(tmp_path: Path) -> Callable[..., Path]:
     """Write a project from a {relative path: text} mapping."""
 
     def make(files: Mapping[str, str], name: str = "proj", *, git: bool = False, tag: str | None = None) -> Path:
-        root = tmp_path / name
-        for relative, text in files.items():
-            path = root / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+        root = write_tree(tmp_path / name, files)
         if git or tag:
             git_init(root, tag)
         return root

@@ -5,13 +5,13 @@ server), and must find none of the runner's credentials nor deploypack's inputs 
 from __future__ import annotations
 
 import json
-import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import clean_environ, run_cli
+from tests.projects import pyproject
 
 # What a GitHub runner holds that build code has no business seeing.
 CREDENTIALS = {
@@ -58,18 +58,9 @@ setup()
 def recording_project(make_project: Callable[..., Path], tmp_path: Path) -> tuple[Path, Path]:
     dump = tmp_path / "hook-environments.jsonl"
     root = make_project({
-        "pyproject.toml": textwrap.dedent("""\
-            [build-system]
-            requires = ["setuptools>=61"]
-            build-backend = "setuptools.build_meta"
-
-            [project]
-            name = "envprobe"
-            version = "1.0"
-            description = "Records what its build sees"
-            readme = "README.md"
-            classifiers = ["License :: OSI Approved :: MIT License"]
-            """),
+        "pyproject.toml": pyproject("setuptools", "envprobe", "1.0", description="Records what its build sees",
+                                    readme="README.md",
+                                    project='classifiers = ["License :: OSI Approved :: MIT License"]'),
         "setup.py": SETUP_PY.format(dump=str(dump)),
         "README.md": "# envprobe\n\nRecords the environment of its build hooks.\n",
         "envprobe/__init__.py": "",

@@ -13,30 +13,22 @@ from cyclonedx.validation.json import JsonStrictValidator
 
 from deploypack.artifacts import sbom
 from tests.conftest import SCHEMAS, clean_environ, git_init, run_cli, run_subprocess
+from tests.projects import pyproject, write_tree
 
 pytestmark = pytest.mark.integration
 
 FILES = {
-    "pyproject.toml": """\
-[build-system]
-requires = ["setuptools>=77"]
-build-backend = "setuptools.build_meta"
-
-[project]
-name = "Artifact.Demo"
-version = "3.1.4"
-description = "artifacts demo"
-readme = "README.md"
+    "pyproject.toml": pyproject(
+        "setuptools", "Artifact.Demo", "3.1.4", description="artifacts demo", readme="README.md",
+        requires_python=">=3.9",
+        project="""\
 license = "MIT"
-requires-python = ">=3.9"
 dependencies = [
     "packaging>=24",
     "requests[socks]>=2.31; python_version >= '3.10'",
-]
-
-[project.optional-dependencies]
-cli = ["rich>=13"]
-""",
+]""",
+        tool='[project.optional-dependencies]\ncli = ["rich>=13"]',
+    ),
     "README.md": "# Artifact demo\n\nA project for the artifact tests.\n",
     "LICENSE": "MIT License\n\nCopyright (c) the authors\n",
     "src/artifact_demo/__init__.py": "VALUE = 1\n",
@@ -46,10 +38,7 @@ cli = ["rich>=13"]
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dict[str, str]]:
     """One real build (git tree tagged v3.1.4) in github format: outdir, JSON report, job outputs."""
-    root = tmp_path_factory.mktemp("artifacts") / "demo"
-    for relative, text in FILES.items():
-        (root / relative).parent.mkdir(parents=True, exist_ok=True)
-        (root / relative).write_text(text, encoding="utf-8")
+    root = write_tree(tmp_path_factory.mktemp("artifacts") / "demo", FILES)
     git_init(root, "v3.1.4")
     output_file = root.parent / "github_output"
     output_file.touch()
@@ -165,10 +154,7 @@ def test_verify_passes_then_reports_tampering(built: tuple[Path, dict, dict[str,
 
 
 def test_artifacts_option_chooses_what_is_written(tmp_path: Path) -> None:
-    root = tmp_path / "demo"
-    for relative, text in FILES.items():
-        (root / relative).parent.mkdir(parents=True, exist_ok=True)
-        (root / relative).write_text(text, encoding="utf-8")
+    root = write_tree(tmp_path / "demo", FILES)
     run = run_cli(["build", str(root), "--artifacts", "sums,sbom"])
     assert run.exit_code == 0, run.stdout + run.stderr
     names = sorted(p.name for p in (root / "dist").iterdir())

@@ -25,6 +25,7 @@ import jsonschema
 import pytest
 
 from tests.conftest import SCHEMAS, Run, clean_environ, git_init, run_cli
+from tests.projects import pyproject
 
 pytestmark = pytest.mark.integration
 
@@ -139,19 +140,9 @@ def flit_project(tmp_path: Path) -> Callable[..., Path]:
         (root / module / "__init__.py").write_text('"""A package for the release gate tests."""\n')
         (root / "README.md").write_text(f"# {name}\n\nA package for the release gate tests.\n")
         (root / ".gitignore").write_text("dist/\n")
-        (root / "pyproject.toml").write_text(f"""\
-[build-system]
-requires = ["flit_core>=3.4,<4"]
-build-backend = "flit_core.buildapi"
-
-[project]
-name = "{name}"
-version = "{version}"
-description = "A package for the release gate tests"
-readme = "README.md"
-requires-python = ">=3.9"
-classifiers = ["Programming Language :: Python :: 3"]
-""")
+        (root / "pyproject.toml").write_text(pyproject(
+            "flit", name, version, description="A package for the release gate tests", readme="README.md",
+            requires_python=">=3.9", project='classifiers = ["Programming Language :: Python :: 3"]'))
         git_init(root, tag)
         return root
 

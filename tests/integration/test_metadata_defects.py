@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import clean_environ, git_init, run_cli
+from tests.projects import build_system
 
 pytestmark = pytest.mark.integration
 
@@ -34,12 +35,10 @@ def place(finding: dict) -> tuple[str | None, int | None]:
     return finding["file"], finding["line"]
 
 
-NAIVE_DEFECTS = """\
-[build-system]
-requires = []
-build-backend = "naive_backend"
-backend-path = ["_backend"]
+# The in-tree backend of tests/hostile/backends.py that validates nothing: it builds what real backends refuse.
+NAIVE_BUILD_SYSTEM = build_system("naive_backend", requires=[], backend_path="_backend")
 
+NAIVE_DEFECTS = NAIVE_BUILD_SYSTEM + """
 [project]
 name = "naive-demo"
 version = "1.0.0"
@@ -289,12 +288,7 @@ def test_tag_patterns_and_releasing_from_the_command_line(project, tmp_path: Pat
     assert mismatch["severity"] == "warning"
 
 
-NAIVE_FILES = """\
-[build-system]
-requires = []
-build-backend = "naive_backend"
-backend-path = ["_backend"]
-
+NAIVE_FILES = NAIVE_BUILD_SYSTEM + """
 [project]
 name = "naive-demo"
 version = "1.0.0"

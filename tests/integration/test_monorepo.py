@@ -21,6 +21,7 @@ import jsonschema
 import pytest
 
 from tests.conftest import REPO, SCHEMAS, clean_environ, git_init, run_subprocess
+from tests.projects import pyproject
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -142,11 +143,9 @@ def test_a_failing_job_stops_before_the_merge(tmp_path):
     (good / "good_pkg").mkdir(parents=True)
     (good / "good_pkg" / "__init__.py").write_text('"""Good."""\n')
     (good / "README.md").write_text("# good\n")
-    (good / "pyproject.toml").write_text(
-        '[build-system]\nrequires = ["flit_core>=3.4,<4"]\nbuild-backend = "flit_core.buildapi"\n'
-        '[project]\nname = "good-pkg"\nversion = "1.0"\ndescription = "good"\nreadme = "README.md"\n'
-        'requires-python = ">=3.9"\nclassifiers = ["Programming Language :: Python :: 3"]\n'
-    )
+    (good / "pyproject.toml").write_text(pyproject(
+        "flit", "good-pkg", "1.0", description="good", readme="README.md", requires_python=">=3.9",
+        project='classifiers = ["Programming Language :: Python :: 3"]'))
     (root / "broken").mkdir()
     (root / "broken" / "pyproject.toml").write_text('[project\nname = "broken"\n')
     git_init(root, tag="v1.0")

@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import clean_environ, run_cli
+from tests.projects import build_system
 
 pytestmark = pytest.mark.integration
 
 # The wheel build sleeps (only when asked to), so a signal can land in the middle of it.
 SLEEPY = {
-    "pyproject.toml": '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n',
+    "pyproject.toml": build_system("setuptools"),
     "setup.py": """\
 import os
 import sys

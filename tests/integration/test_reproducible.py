@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
+from tests.projects import build_system, pyproject
 
 pytestmark = pytest.mark.integration
 
@@ -33,17 +34,8 @@ def test_a_pure_python_corpus_project_rebuilds_bit_for_bit(corpus_trees: dict[st
 
 
 PLANTED = {
-    "pyproject.toml": """\
-[build-system]
-requires = ["flit_core>=3.4,<4"]
-build-backend = "flit_core.buildapi"
-
-[project]
-name = "planted"
-version = "1.0.0"
-description = "a build that writes a random stamp"
-requires-python = ">=3.9"
-""",
+    "pyproject.toml": pyproject("flit", "planted", description="a build that writes a random stamp",
+                                requires_python=">=3.9"),
     # flit imports the module to read the version only if asked to; here the backend hook itself is wrapped
     "planted/__init__.py": '"""planted"""\n',
 }
@@ -107,7 +99,7 @@ from setuptools import setup
 pathlib.Path("stamped/_stamp.py").write_text(f"STAMP = {os.urandom(8).hex()!r}\\n")
 setup(name="stamped", version="1.0.0", packages=["stamped"], description="writes a stamp when built")
 """,
-        "pyproject.toml": '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n',
+        "pyproject.toml": build_system("setuptools"),
         "stamped/__init__.py": "",
         ".gitignore": "stamped/_stamp.py\n",
     }, "stamped", git=True)

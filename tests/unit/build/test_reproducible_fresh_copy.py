@@ -6,13 +6,9 @@ import subprocess
 from pathlib import Path
 
 from deploypack.build.reproducible import fresh_copy
+from tests.projects import write_tree
 
-
-def tree(root: Path, files: dict[str, str]) -> Path:
-    for relative, text in files.items():
-        (root / relative).parent.mkdir(parents=True, exist_ok=True)
-        (root / relative).write_text(text)
-    return root
+tree = write_tree
 
 
 def listing(root: Path) -> list[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -11,16 +10,12 @@ import pytest
 from deploypack.core.errors import ConfigurationError, UsageError
 from deploypack.monorepo import discover as monorepo
 from tests.conftest import clean_environ, run_cli
+from tests.projects import write_tree
 
 PEP621 = '[build-system]\nrequires = ["flit_core"]\nbuild-backend = "flit_core.buildapi"\n[project]\nname = "{name}"\n'
 
 
-def write(root: Path, files: Mapping[str, str]) -> Path:
-    for relative, text in files.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
+write = write_tree
 
 
 def read_outputs(path: Path) -> dict[str, str]:
