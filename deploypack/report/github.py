@@ -17,6 +17,7 @@ from typing import TextIO
 
 from deploypack.core.findings import Finding, Severity
 from deploypack.report import actions_core
+from deploypack.report import changes as changes_text
 from deploypack.report import text as text_reporter
 from deploypack.report.model import Report
 
@@ -131,6 +132,9 @@ def summary(report: Report, prefix: str, environ: Mapping[str, str], log_text: s
         for artifact in report.artifacts:
             parts.append(f"| <code>{_cell(artifact.filename)}</code> | {artifact.kind} | {artifact.size:,} bytes "
                          f"| <code>{artifact.sha256}</code> |\n")
+    if report.changes is not None:
+        parts.append(f"\n### {_cell(changes_text.heading(report.changes))}\n\n")
+        parts += [f"- {_cell(line)}\n" for line in changes_text.lines(report.changes)]
     for severity in Severity:
         of_level = [f for f in report.sorted_findings() if f.severity == severity]
         if not of_level:
