@@ -19,7 +19,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tests.conftest import SCHEMAS, Run, clean_environ, git_init, run_cli
+from tests.conftest import SCHEMAS, Run, clean_environ, run_cli
 from tests.integration.index_servers import PypiServer, free_port
 
 pytestmark = pytest.mark.integration
@@ -67,36 +67,6 @@ def static_index() -> Iterator[StaticIndex]:
     finally:
         index.server.shutdown()
         index.server.server_close()
-
-
-@pytest.fixture
-def flit_project(tmp_path: Path) -> Callable[..., Path]:
-    """A real flit_core project `name` at `version`, committed and optionally tagged."""
-
-    def make(name: str, version: str, tag: str | None = None, folder: str | None = None) -> Path:
-        root = tmp_path / (folder or f"{name}-{version}")
-        module = name.replace("-", "_")
-        (root / module).mkdir(parents=True)
-        (root / module / "__init__.py").write_text('"""A package for the release gate tests."""\n')
-        (root / "README.md").write_text(f"# {name}\n\nA package for the release gate tests.\n")
-        (root / ".gitignore").write_text("dist/\n")
-        (root / "pyproject.toml").write_text(f"""\
-[build-system]
-requires = ["flit_core>=3.4,<4"]
-build-backend = "flit_core.buildapi"
-
-[project]
-name = "{name}"
-version = "{version}"
-description = "A package for the release gate tests"
-readme = "README.md"
-requires-python = ">=3.9"
-classifiers = ["Programming Language :: Python :: 3"]
-""")
-        git_init(root, tag)
-        return root
-
-    return make
 
 
 def gate_build(project: Path, *extra: str, environ: Mapping[str, str] | None = None) -> Run:
