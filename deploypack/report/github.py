@@ -108,6 +108,14 @@ def _cell(text: str) -> str:
     return html.escape(text_reporter.sanitise(text)).replace("|", "&#124;").replace("\n", "<br>")
 
 
+_MARKDOWN = str.maketrans({char: f"&#{ord(char)};" for char in "*_`[]~\\"})
+
+
+def _inline(text: str) -> str:
+    """Untrusted text in a Markdown paragraph: `>=3.9,!=3.10.*` must not turn into emphasis."""
+    return _cell(text).translate(_MARKDOWN)
+
+
 def _link(finding: Finding, prefix: str, environ: Mapping[str, str]) -> str:
     place = text_reporter.location(finding)
     path = repository_path(finding.file, prefix)
@@ -134,7 +142,7 @@ def summary(report: Report, prefix: str, environ: Mapping[str, str], log_text: s
                          f"| <code>{artifact.sha256}</code> |\n")
     if report.changes is not None:
         parts.append(f"\n### {_cell(changes_text.heading(report.changes))}\n\n")
-        parts += [f"- {_cell(line)}\n" for line in changes_text.lines(report.changes)]
+        parts += [f"- {_inline(line)}\n" for line in changes_text.lines(report.changes)]
     for severity in Severity:
         of_level = [f for f in report.sorted_findings() if f.severity == severity]
         if not of_level:

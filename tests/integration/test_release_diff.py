@@ -13,6 +13,7 @@ published, in a git checkout tagged as a release would be:
 
 from __future__ import annotations
 
+import html
 import json
 import subprocess
 import sys
@@ -95,7 +96,8 @@ def release_build(project: Path, server: PypiServer, cache: Path, summary: Path,
 
 
 def step_summary_section(summary: Path, heading: str) -> str:
-    page = summary.read_text()
+    """A section of the step summary, as text (the Markdown's entities resolved)."""
+    page = html.unescape(summary.read_text())
     start = page.index(f"### {heading}")
     end = page.find("\n### ", start + 1)
     return page[start:end if end >= 0 else None]
@@ -133,7 +135,7 @@ def test_a_public_module_removed_in_a_minor_release_is_an_error(published_releas
     assert changes["wheel_size"]["before"] == wheel.stat().st_size
     section = step_summary_section(summary, "Changes since 2.0.1")
     assert "- modules removed: itsdangerous.jws" in section
-    assert "- Requires-Python: &gt;=3.6 → &gt;=3.7 (drops 3.6)" in section
+    assert "- Requires-Python: >=3.6 → >=3.7 (drops 3.6)" in section
 
     cached = tmp_path / "cache" / "releases" / "itsdangerous" / wheel.name
     assert cached.read_bytes() == wheel.read_bytes()  # verified, and the published bytes

@@ -233,6 +233,20 @@ def test_the_report_says_what_changed_valid_against_the_schema(tmp_path):
     assert "- modules removed: demo.old" in section and "Requires-Python: &gt;=3.8 → &gt;=3.9" in section
 
 
+def test_the_summary_section_is_inert_markdown(tmp_path):
+    before = wheel(tmp_path, "1.0", {**PACKAGE, "demo/_a_b.py": ""}, metadata=["Requires-Python: >=3.7,!=3.8.*"])
+    after = wheel(tmp_path, "1.1", PACKAGE, metadata=["Requires-Python: >=3.9,!=3.10.*"])
+    changes, found = diff(before, after)
+    summary = tmp_path / "summary"
+    github.emit(_report(release_diff.to_json(changes, None), found), io.StringIO(),
+                {"GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(tmp_path / "out")}, ".", None)
+    page = summary.read_text()
+    section = page[page.index("### Changes since 1.0"):page.index("### Warnings")]
+    # a specifier's `*` and a private module's `_` must not turn into emphasis
+    assert "*" not in section and "_" not in section
+    assert "demo.&#95;a&#95;b" in section and "!=3.10.&#42;" in section
+
+
 def test_not_compared_is_one_note_and_a_valid_report():
     finding = release_diff.not_compared("first release of demo on http://index.invalid/simple/")
     data = to_json(_report(release_diff.to_json(None, "http://index.invalid/simple/", finding.message), [finding]))
