@@ -362,3 +362,19 @@ def test_every_diff_code_is_documented_and_selectable():
     found = [release_diff.MODULE_REMOVED.at("m"), release_diff.WHEEL_SIZE_CHANGED.at("s")]
     options = dataclasses.replace(Options(project_dir=Path("."), outdir=Path("dist")), select=("U012",))
     assert [f.code for f in apply_selection(found, options)] == ["U012"]
+
+
+def test_release_diff_is_on_by_default_and_off_from_each_layer(tmp_path):
+    from deploypack.cli.common import command_line_values
+    from deploypack.cli.main import build_parser
+    from deploypack.config import options
+
+    assert options.resolve(tmp_path, {}, {}).release_diff is True
+    assert options.resolve(tmp_path, {}, {"DEPLOYPACK_RELEASE_DIFF": "false"}).release_diff is False
+    (tmp_path / "pyproject.toml").write_text("[tool.deploypack]\nrelease-diff = false\n")
+    assert options.resolve(tmp_path, {}, {}).release_diff is False
+    (tmp_path / "pyproject.toml").unlink()
+    args = build_parser().parse_args(["build", str(tmp_path), "--gate", "--no-release-diff"])
+    assert options.resolve(tmp_path, command_line_values(args), {}).release_diff is False
+    args = build_parser().parse_args(["build", str(tmp_path), "--gate"])
+    assert "release-diff" not in command_line_values(args)
