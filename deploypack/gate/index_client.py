@@ -210,6 +210,9 @@ def download(file: IndexFile, index_url: str, destination: Path, max_size: int,
     DownloadFailed (nothing is left at `destination` then)."""
     if file.url is None:
         raise DownloadFailed(f"the index page has no link for {file.filename}")
+    if urllib.parse.urlsplit(file.url).scheme == "file" and urllib.parse.urlsplit(index_url).scheme != "file":
+        # a page served over HTTP does not get to make deploypack read local files
+        raise DownloadFailed(f"the index links {file.filename} to a local file: {redact(file.url)}")
     algorithm, expected = verified_digest(file)
     digest = hashlib.new(algorithm)
     partial = destination.with_name(destination.name + ".part")

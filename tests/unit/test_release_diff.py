@@ -343,6 +343,16 @@ def test_the_index_page_gives_file_urls_and_digests():
     assert parsed[0].url == "https://index.invalid/f/demo-1.0-py3-none-any.whl" and parsed[0].hashes["sha256"] == "ef"
 
 
+def test_a_remote_index_cannot_point_at_local_files(tmp_path):
+    local = write_wheel(tmp_path, {"demo/__init__.py": ""}, version="1.0")
+    entry = index_client.IndexFile(local.name, Version("1.0"), False, local.as_uri(),
+                                   {"sha256": hashlib.sha256(local.read_bytes()).hexdigest()})
+    with pytest.raises(index_client.DownloadFailed, match="local file"):
+        index_client.download(entry, "https://index.invalid/simple/", tmp_path / "copy.whl", 10**6)
+    index_client.download(entry, (tmp_path / "simple").as_uri() + "/", tmp_path / "copy.whl", 10**6)
+    assert (tmp_path / "copy.whl").read_bytes() == local.read_bytes()
+
+
 def test_credentials_go_only_to_the_index_host():
     index = "https://user:tok@index.invalid/simple/"
     assert index_client.with_credentials("https://index.invalid/f/x.whl", index) == "https://user:tok@index.invalid/f/x.whl"
