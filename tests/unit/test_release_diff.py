@@ -349,7 +349,11 @@ def test_a_remote_index_cannot_point_at_local_files(tmp_path):
                                    {"sha256": hashlib.sha256(local.read_bytes()).hexdigest()})
     with pytest.raises(index_client.DownloadFailed, match="local file"):
         index_client.download(entry, "https://index.invalid/simple/", tmp_path / "copy.whl", 10**6)
-    index_client.download(entry, (tmp_path / "simple").as_uri() + "/", tmp_path / "copy.whl", 10**6)
+    index = (tmp_path / "simple").as_uri() + "/"
+    with pytest.raises(index_client.DownloadFailed, match="larger than 100 bytes"):
+        index_client.download(entry, index, tmp_path / "copy.whl", 100)
+    assert not list(tmp_path.glob("copy.whl*"))
+    index_client.download(entry, index, tmp_path / "copy.whl", 10**6)
     assert (tmp_path / "copy.whl").read_bytes() == local.read_bytes()
 
 
