@@ -18,7 +18,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from deploypack.core.findings import Finding, Severity
-from deploypack.core.rules import Rule, rule
+from deploypack.core.rules import rule
 from deploypack.gate.wheel_facts import WheelFacts
 
 _BREAKING_WHY = ("Every user who upgrades within the same major version expects their code to keep working; "
@@ -140,6 +140,7 @@ class Changes:
     extras_removed: tuple[str, ...] = ()
     classifiers_dropped: tuple[str, ...] = ()
     license: tuple[str | None, str | None] | None = None  # (before, after) when changed
+    license_now_expression: bool = False  # the change is (at least) a move to a License-Expression
     size: tuple[int, int] = (0, 0)  # (before, after)
 
     @property
@@ -264,6 +265,7 @@ def compare(before: WheelFacts, after: WheelFacts) -> Changes:
         extras_removed=tuple(sorted(before.extras - after.extras)),
         classifiers_dropped=tuple(sorted(before.python_classifiers - after.python_classifiers, key=_version_key)),
         license=(before.license, after.license) if license_changed else None,
+        license_now_expression=license_changed and after.license_is_expression and not before.license_is_expression,
         size=(before.size, after.size),
     )
 
@@ -350,9 +352,13 @@ def _metadata(changes: Changes, locator: Locator) -> Iterator[Finding]:
             **locator.field("classifiers"))
     if changes.license is not None:
         before, after = changes.license
-        yield LICENSE_CHANGED.at(
-            f"the licence was {before or '(not stated)'} in {since}, now {after or '(not stated)'}",
-            **locator.field("license_expression", after))
+        message = f"the licence was {before or '(not stated)'} in {since}, now {after or '(not stated)'}"
+        if changes.license_now_expression and before:
+            # moving to PEP 639's License-Expression rewrites how the licence is stated, usually not which it is
+            yield LICENSE_CHANGED.at(message + ", now as a License-Expression: check that it names the same licence",
+                                     severity=Severity.NOTE, **locator.field("license_expression", after))
+        else:
+            yield LICENSE_CHANGED.at(message, **locator.field("license_expression", after))
 
 
 def findings(changes: Changes, version: str, artifact: str, locator: Locator | None = None) -> list[Finding]:
@@ -401,7 +407,3 @@ def to_json(changes: Changes | None, index: str | None, reason: str | None = Non
         "license": None if changes.license is None else {"before": changes.license[0], "after": changes.license[1]},
         "wheel_size": {"before": changes.size[0], "after": changes.size[1]},
     }
-
-
-def rules() -> tuple[Rule, ...]:
-    return DIFF_RULES

@@ -34,6 +34,7 @@ class WheelFacts:
     extras: frozenset[str]  # normalised
     python_classifiers: frozenset[str]  # "3.9", "3"
     license: str | None  # the licence as the metadata states it (expression, short text or classifiers)
+    license_is_expression: bool = False  # stated as a License-Expression (PEP 639)
 
 
 def module_name(path: str) -> str | None:
@@ -133,4 +134,6 @@ def facts_of(dist: Distribution) -> WheelFacts:
         extras=_extras(_strings(raw.get("provides_extra"))),
         python_classifiers=frozenset(match.group(1) for match in map(_PYTHON_CLASSIFIER.match, classifiers) if match),
         license=license_of(raw),
+        license_is_expression=isinstance(raw.get("license_expression"), str)
+        and bool(str(raw.get("license_expression")).strip()),
     )

@@ -172,6 +172,14 @@ def test_extras_classifiers_and_licence(tmp_path):
     assert codes(found) == [("U009", Severity.WARNING), ("U010", Severity.NOTE), ("U011", Severity.WARNING)]
 
 
+def test_a_move_to_a_license_expression_is_a_note(tmp_path):
+    before = wheel(tmp_path, "1.0", PACKAGE, metadata=["Classifier: License :: OSI Approved :: BSD License"])
+    after = wheel(tmp_path, "1.1", PACKAGE, metadata=["License-Expression: BSD-3-Clause"])
+    changes, found = diff(before, after)
+    assert changes.license == ("OSI Approved :: BSD License", "BSD-3-Clause")
+    assert codes(found) == [("U011", Severity.NOTE)] and "same licence" in found[0].message
+
+
 def test_the_same_licence_stated_in_another_field_or_case_is_no_change(tmp_path):
     before = wheel(tmp_path, "1.0", PACKAGE, metadata=["License: mit"])
     after = wheel(tmp_path, "1.1", PACKAGE, metadata=["License-Expression: MIT"])
