@@ -28,6 +28,7 @@ RULE_MODULES = (
     "deploypack.build.diagnose",  # build failures (B)
     "deploypack.build.reproducible",  # --reproducible (P001, P002)
     "deploypack.gate.release_gate",  # the release gate (G)
+    "deploypack.gate.release_diff",  # what changed since the last release (U)
     "deploypack.pipeline.verify",  # deploypack verify
     "deploypack.monorepo.merge",  # deploypack merge
 )
@@ -62,8 +63,8 @@ def get(code: str) -> Rule | None:
 _GROUPS = {
     "A": "Archives", "B": "Build failures", "C": "Contents of both archives", "G": "Release gate",
     "J": "Merging monorepo jobs (deploypack merge)", "M": "Metadata", "P": "Artifacts and reproducibility",
-    "R": "Release", "S": "sdist contents", "V": "Verifying a release directory (deploypack verify)",
-    "W": "Wheel contents",
+    "R": "Release", "S": "sdist contents", "U": "Changes since the last release",
+    "V": "Verifying a release directory (deploypack verify)", "W": "Wheel contents",
 }
 
 

@@ -31,7 +31,7 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
 
 _OPTION_FLAGS = ("outdir", "format", "report", "sarif", "strict", "isolation", "installer", "select", "ignore",
                  "severity", "clean", "timeout", "artifacts", "reproducible", "tag-patterns", "releasing",
-                 "gate", "index-url", "offline", "allow-backport", "pass-env")
+                 "gate", "index-url", "offline", "allow-backport", "release-diff", "pass-env")
 
 
 def command_line_values(args: argparse.Namespace) -> dict[str, Any]:

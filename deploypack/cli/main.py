@@ -109,6 +109,8 @@ def _add_gate_options(parser: argparse.ArgumentParser) -> None:
                       help="skip the index checks (a warning finding says so)")
     gate.add_argument("--allow-backport", action="store_true", default=None,
                       help="allow a version older than the newest published, if newest of its major.minor series")
+    gate.add_argument("--no-release-diff", dest="release_diff", action="store_false", default=None,
+                      help="with --gate: do not compare the wheel with the last published release's (docs/gate.md)")
 
 
 def _cmd_build(args: argparse.Namespace, environ: RunEnvironment, stdout: TextIO, stderr: TextIO) -> int:

@@ -58,6 +58,7 @@ class Options:
     index_url: str | None = None  # None: the index pip is configured with
     offline: bool = False
     allow_backport: bool | tuple[str, ...] = False  # or branch patterns: allowed on those branches
+    release_diff: bool = True  # with the gate: compare with the last release's wheel (gate/release_diff.py)
     packages: tuple[str, ...] = ()  # a monorepo root's package directories or globs (deploypack plan)
     pass_env: tuple[str, ...] = ()  # more variables (names or globs) for the build hooks (build/hook_environment.py)
 
@@ -255,6 +256,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "index-url": _index_url,
     "offline": parse_bool,
     "allow-backport": _backport,
+    "release-diff": parse_bool,
     "packages": parse_list,
     "pass-env": parse_list,
 }

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import email.message
+import hashlib
 import json
 import subprocess
 import sys
@@ -23,6 +24,7 @@ import urllib.request
 from collections.abc import Mapping
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import IO, cast
 
 from packaging.utils import (
     InvalidSdistFilename,
@@ -48,6 +50,8 @@ class IndexFile:
     filename: str
     version: Version | None  # None when the file name does not say (an odd legacy upload)
     yanked: bool
+    url: str | None = None  # absolute, the page's credentials left out
+    hashes: Mapping[str, str] = dataclasses.field(default_factory=dict)  # algorithm -> hex digest
 
 
 @dataclasses.dataclass(frozen=True)
@@ -144,11 +148,12 @@ def fetch_project(index_url: str, name: str, timeout: float = DEFAULT_TIMEOUT) -
             f"cannot reach the package index at {shown}: {reason}",
             hint="check the network and --index-url; use --offline to skip the index checks on purpose",
         ) from None
+    base = redact(final_url)
     try:
         if content_type == JSON_TYPE or content_type.endswith("+json") or content_type == "application/json":
-            files, extra = _parse_json(body)
+            files, extra = _parse_json(body, base)
         else:
-            files, extra = _parse_html(body.decode("utf-8", errors="replace")), ()
+            files, extra = _parse_html(body.decode("utf-8", errors="replace"), base), ()
     except ValueError as error:
         raise EnvironmentProblem(f"the index page {redact(final_url)} is not a simple-API page: {error}") from None
     return ProjectPage(index_url=redact(index_url), name=name, exists=True, files=files, extra_versions=extra)
@@ -160,17 +165,84 @@ def _get(url: str, timeout: float) -> tuple[bytes, str, str]:
         return _get_file(parts)
     if parts.scheme not in ("http", "https"):
         raise ValueError(f"unsupported index URL scheme {parts.scheme!r}")
-    request = urllib.request.Request(redact(url), headers={"Accept": ACCEPT, "User-Agent": "deploypack"})
-    if parts.username is not None or parts.password is not None:
-        credentials = f"{urllib.parse.unquote(parts.username or '')}:{urllib.parse.unquote(parts.password or '')}"
-        # unredirected: a redirect to another host must not carry the index's credentials
-        request.add_unredirected_header("Authorization", "Basic " + base64.b64encode(credentials.encode()).decode())
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - the scheme is checked
+    with urllib.request.urlopen(_request(url, ACCEPT), timeout=timeout) as response:  # noqa: S310 - scheme checked
         body = response.read(MAX_RESPONSE + 1)
         if len(body) > MAX_RESPONSE:
             raise ValueError("the index page is larger than 64 MB")
         content_type = response.headers.get_content_type()
         return body, content_type, response.geturl()
+
+
+def _request(url: str, accept: str) -> urllib.request.Request:
+    """A GET carrying the URL's credentials as basic auth, never in the URL itself."""
+    parts = urllib.parse.urlsplit(url)
+    request = urllib.request.Request(redact(url), headers={"Accept": accept, "User-Agent": "deploypack"})
+    if parts.username is not None or parts.password is not None:
+        credentials = f"{urllib.parse.unquote(parts.username or '')}:{urllib.parse.unquote(parts.password or '')}"
+        # unredirected: a redirect to another host must not carry the index's credentials
+        request.add_unredirected_header("Authorization", "Basic " + base64.b64encode(credentials.encode()).decode())
+    return request
+
+
+class DownloadFailed(Exception):
+    """A file of the index could not be fetched, or is not the file the index describes."""
+
+
+def with_credentials(url: str, index_url: str) -> str:
+    """The index's credentials on a file URL of the same host (files are often served beside the pages)."""
+    index, file = urllib.parse.urlsplit(index_url), urllib.parse.urlsplit(url)
+    if index.username is None or (file.scheme, file.hostname, file.port) != (index.scheme, index.hostname, index.port):
+        return url
+    userinfo = index.netloc.rsplit("@", 1)[0]
+    return urllib.parse.urlunsplit(file._replace(netloc=f"{userinfo}@{file.netloc.rsplit('@', 1)[-1]}"))
+
+
+def verified_digest(file: IndexFile) -> tuple[str, str]:
+    """The strongest digest the index gives for the file: (algorithm, hex digest)."""
+    for algorithm in ("sha256", "sha512", "sha384", "blake2b"):
+        if file.hashes.get(algorithm):
+            return algorithm, file.hashes[algorithm]
+    raise DownloadFailed(f"the index gives no sha256 digest for {file.filename}: it cannot be verified")
+
+
+def download(file: IndexFile, index_url: str, destination: Path, max_size: int,
+             timeout: float = DEFAULT_TIMEOUT) -> None:
+    """Fetch a file of the index to `destination`, whole and matching the index's digest, or raise
+    DownloadFailed (nothing is left at `destination` then)."""
+    if file.url is None:
+        raise DownloadFailed(f"the index page has no link for {file.filename}")
+    if urllib.parse.urlsplit(file.url).scheme == "file" and urllib.parse.urlsplit(index_url).scheme != "file":
+        # a page served over HTTP does not get to make deploypack read local files
+        raise DownloadFailed(f"the index links {file.filename} to a local file: {redact(file.url)}")
+    algorithm, expected = verified_digest(file)
+    digest = hashlib.new(algorithm)
+    partial = destination.with_name(destination.name + ".part")
+    try:
+        with _open(with_credentials(file.url, index_url), timeout) as source, open(partial, "wb") as target:
+            size = 0
+            for chunk in iter(lambda: source.read(1024 * 1024), b""):
+                size += len(chunk)
+                if size > max_size:
+                    raise DownloadFailed(f"{file.filename} is larger than {max_size:,} bytes (max-dist-size)")
+                digest.update(chunk)
+                target.write(chunk)
+        if digest.hexdigest() != expected:
+            raise DownloadFailed(f"{file.filename} does not match the {algorithm} digest the index gives for it")
+        partial.replace(destination)
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        raise DownloadFailed(f"cannot download {file.filename} from {redact(file.url)}: "
+                             f"{getattr(error, 'reason', None) or error}") from None
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _open(url: str, timeout: float) -> IO[bytes]:
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme == "file":
+        return open(urllib.request.url2pathname(parts.path), "rb")
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(f"unsupported URL scheme {parts.scheme!r}")
+    return cast(IO[bytes], urllib.request.urlopen(_request(url, "*/*"), timeout=timeout))  # noqa: S310
 
 
 def _get_file(parts: urllib.parse.SplitResult) -> tuple[bytes, str, str]:
@@ -202,7 +274,23 @@ def _legacy_version(filename: str) -> Version | None:
         return None
 
 
-def _parse_json(body: bytes) -> tuple[tuple[IndexFile, ...], tuple[Version, ...]]:
+def _hashes(raw: object) -> dict[str, str]:
+    if not isinstance(raw, dict):
+        return {}
+    return {str(name).lower(): str(value).lower() for name, value in raw.items() if isinstance(value, str)}
+
+
+def _fragment_hash(url: str) -> dict[str, str]:
+    """PEP 503: the file's digest as the link's fragment, `#sha256=…`."""
+    name, separator, value = urllib.parse.urlsplit(url).fragment.partition("=")
+    return {name.lower(): value.lower()} if separator and name and value else {}
+
+
+def _absolute(base: str, href: str) -> str:
+    return urllib.parse.urldefrag(urllib.parse.urljoin(base, href))[0]
+
+
+def _parse_json(body: bytes, base: str = "") -> tuple[tuple[IndexFile, ...], tuple[Version, ...]]:
     try:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -215,7 +303,9 @@ def _parse_json(body: bytes) -> tuple[tuple[IndexFile, ...], tuple[Version, ...]
         if not isinstance(entry, dict) or not isinstance(entry.get("filename"), str):
             continue
         yanked = entry.get("yanked", False)
-        files.append(IndexFile(entry["filename"], _version_of(entry["filename"]), yanked not in (False, None)))
+        href = entry.get("url") if isinstance(entry.get("url"), str) else None
+        files.append(IndexFile(entry["filename"], _version_of(entry["filename"]), yanked not in (False, None),
+                               _absolute(base, href) if href else None, _hashes(entry.get("hashes"))))
     extra = []
     for raw in data.get("versions", []) if isinstance(data.get("versions"), list) else []:
         try:
@@ -246,7 +336,7 @@ class _AnchorParser(HTMLParser):
             self._current = None
 
 
-def _parse_html(text: str) -> tuple[IndexFile, ...]:
+def _parse_html(text: str, base: str = "") -> tuple[IndexFile, ...]:
     parser = _AnchorParser()
     parser.feed(text)
     parser.close()
@@ -259,7 +349,8 @@ def _parse_html(text: str) -> tuple[IndexFile, ...]:
         filename = urllib.parse.unquote(path.rsplit("/", 1)[-1]) or anchor_text
         if not filename:
             continue
-        files.append(IndexFile(filename, _version_of(filename), "data-yanked" in attributes))
+        files.append(IndexFile(filename, _version_of(filename), "data-yanked" in attributes,
+                               _absolute(base, href) if href else None, _fragment_hash(href)))
     if files and all(file.version is None for file in files):
         # links, but to no distribution: a login or landing page answering every URL, not a project page
         raise ValueError(f"none of its {len(files)} links is a distribution file")

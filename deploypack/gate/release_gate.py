@@ -116,6 +116,9 @@ class GateResult:
     index_url: str | None  # None when offline
     published: tuple[str, ...] = ()  # versions on the index, oldest first
     yanked: tuple[str, ...] = ()
+    page: index_client.ProjectPage | None = None  # what the index said, for the release diff
+    # the index as given, credentials included: downloads from it need them; never reported
+    index_url_with_credentials: str | None = dataclasses.field(default=None, repr=False)
 
 
 # --- pure verdicts ---------------------------------------------------------------------------
@@ -285,6 +288,8 @@ def run_gate(
         index_url=index_client.redact(index_url) if index_url else None,
         published=tuple(str(known) for known in ordered),
         yanked=tuple(str(known) for known in ordered if versions[known]),
+        page=page,
+        index_url_with_credentials=index_url,
     )
 
 

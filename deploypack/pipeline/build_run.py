@@ -14,6 +14,7 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from deploypack.artifacts import inputs_for_build, write_artifacts
 from deploypack.artifacts import outdir as outdir_module
@@ -30,8 +31,11 @@ from deploypack.pipeline import prewarm
 from deploypack.project import git
 from deploypack.project.release import release_info
 from deploypack.project.sources import ProjectSources
-from deploypack.read.collect import display_path, read_distributions
+from deploypack.read.collect import display_path, limits_of, read_distributions
 from deploypack.report.model import Artifact, Report, verdict
+
+if TYPE_CHECKING:
+    from deploypack.gate.previous_release import DiffOutcome
 
 Progress = Callable[[str], None]
 
@@ -78,6 +82,28 @@ def _keep_log(state: RunState, options: Options, environ: Mapping[str, str]) -> 
             destination.unlink()
         return None
     return display_path(destination)
+
+
+def _gate(options: Options, environ: RunEnvironment, progress: Progress, state: RunState,
+          project: tuple[str, str], context: CheckContext, tree: gate.TreeState, epoch: str | None,
+          ) -> tuple[gate.GateResult, DiffOutcome | None]:
+    """The release gate, then (unless turned off) the comparison with the last release: it reuses
+    the index page the gate read, so it costs one download at most."""
+    progress("release gate…" if options.offline else "release gate: asking the index…")
+    started = time.monotonic()
+    gate_result = gate.run_gate(options, environ, *project, context.release, tree, epoch)
+    state.timings["gate"] = time.monotonic() - started
+    wheel = next((d for d in context.distributions if d.kind == "wheel"), None)
+    if not options.release_diff or wheel is None:
+        return gate_result, None
+    from deploypack.gate import previous_release  # only --gate runs pay for its imports
+
+    progress("comparing with the last release…")
+    started = time.monotonic()
+    changes = previous_release.diff_release(gate_result.page, gate_result.index_url_with_credentials, wheel,
+                                            context, environ, limits_of(options), options.max_dist_size)
+    state.timings["release_diff"] = time.monotonic() - started
+    return gate_result, changes
 
 
 def run_build(options: Options, environ: RunEnvironment, progress: Progress,
@@ -130,14 +156,12 @@ def run_build(options: Options, environ: RunEnvironment, progress: Progress,
         metadata = next((d.metadata for d in dists if d.metadata is not None), None)
         if metadata is not None:
             name, version = metadata.name, metadata.version
-        gate_result = None
+        gate_result = changes = None
         if tree is not None and name and version:
-            progress("release gate…" if options.offline else "release gate: asking the index…")
-            gate_started = time.monotonic()
-            gate_result = gate.run_gate(options, environ, name, version, context.release, tree,
-                                        result.source_date_epoch)
+            gate_result, changes = _gate(options, environ, progress, state, (name, version), context, tree,
+                                         result.source_date_epoch)
             findings += apply_selection(list(gate_result.findings), options)
-            state.timings["gate"] = time.monotonic() - gate_started
+            findings += apply_selection(list(changes.findings if changes else ()), options)
         if options.reproducible:
             rebuild_started = time.monotonic()
             findings += apply_selection(reproducible.rebuild_and_compare(
@@ -179,7 +203,7 @@ def run_build(options: Options, environ: RunEnvironment, progress: Progress,
             ok=ok, exit_code=exit_code, project_name=name, project_version=version,
             project_path=display_path(options.project_dir), artifacts=artifacts, findings=findings,
             timings=state.timings, outdir=display_path(options.outdir), log_path=log_path,
-            extra_outputs=written.outputs,
+            extra_outputs=written.outputs, changes=changes.changes if changes is not None else None,
         ), gate_result, options.strict)
 
 

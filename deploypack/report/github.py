@@ -17,6 +17,7 @@ from typing import TextIO
 
 from deploypack.core.findings import Finding, Severity
 from deploypack.report import actions_core
+from deploypack.report import changes as changes_text
 from deploypack.report import text as text_reporter
 from deploypack.report.model import Report
 
@@ -107,6 +108,14 @@ def _cell(text: str) -> str:
     return html.escape(text_reporter.sanitise(text)).replace("|", "&#124;").replace("\n", "<br>")
 
 
+_MARKDOWN = str.maketrans({char: f"&#{ord(char)};" for char in "*_`[]~\\"})
+
+
+def _inline(text: str) -> str:
+    """Untrusted text in a Markdown paragraph: `>=3.9,!=3.10.*` must not turn into emphasis."""
+    return _cell(text).translate(_MARKDOWN)
+
+
 def _link(finding: Finding, prefix: str, environ: Mapping[str, str]) -> str:
     place = text_reporter.location(finding)
     path = repository_path(finding.file, prefix)
@@ -131,6 +140,9 @@ def summary(report: Report, prefix: str, environ: Mapping[str, str], log_text: s
         for artifact in report.artifacts:
             parts.append(f"| <code>{_cell(artifact.filename)}</code> | {artifact.kind} | {artifact.size:,} bytes "
                          f"| <code>{artifact.sha256}</code> |\n")
+    if report.changes is not None:
+        parts.append(f"\n### {_cell(changes_text.heading(report.changes))}\n\n")
+        parts += [f"- {_inline(line)}\n" for line in changes_text.lines(report.changes)]
     for severity in Severity:
         of_level = [f for f in report.sorted_findings() if f.severity == severity]
         if not of_level:

@@ -46,6 +46,7 @@ class Report:
     error: str | None = None  # why the run stopped, when it did not get to the end
     extra_outputs: Mapping[str, str] = dataclasses.field(default_factory=dict)
     gate: Mapping[str, Any] | None = None  # the release gate's verdict, when --gate ran
+    changes: Mapping[str, Any] | None = None  # what changed since the last release (gate/release_diff.py)
 
     def counts(self) -> dict[str, int]:
         return count_by_severity(self.findings)
@@ -93,6 +94,8 @@ def to_json(report: Report) -> dict[str, Any]:
     }
     if report.gate is not None:
         data["gate"] = dict(report.gate)
+    if report.changes is not None:
+        data["changes"] = dict(report.changes)
     return data
 
 

@@ -6,6 +6,7 @@ import itertools
 from collections.abc import Mapping
 
 from deploypack.core.findings import Finding, Severity
+from deploypack.report import changes as changes_text
 from deploypack.report.model import Report
 
 _COLOURS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.NOTE: "\033[36m"}
@@ -71,6 +72,10 @@ def render(report: Report, colour: bool = False) -> str:
         lines.append(f"{_BOLD}{heading}{_RESET}" if colour else heading)
         for finding in group:
             lines.append("  " + format_finding(finding, colour).replace("\n", "\n  "))
+        lines.append("")
+    if report.changes is not None:
+        lines.append(changes_text.heading(report.changes) + ":")
+        lines += [f"  {sanitise(line)}" for line in changes_text.lines(report.changes)]
         lines.append("")
     counts = report.counts()
     tally = ", ".join(plural(counts[level], level) for level in ("error", "warning", "note"))

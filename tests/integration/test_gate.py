@@ -11,78 +11,18 @@ from __future__ import annotations
 import base64
 import http.server
 import json
-import socket
 import subprocess
-import sys
 import threading
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import jsonschema
 import pytest
 
-from tests.conftest import SCHEMAS, Run, clean_environ, git_init, run_cli
-from tests.projects import pyproject
+from tests.conftest import SCHEMAS, Run, clean_environ, run_cli
+from tests.integration.index_servers import PypiServer, free_port
 
 pytestmark = pytest.mark.integration
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_until_up(url: str, process: subprocess.Popen[bytes] | None = None, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"the index server exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except urllib.error.HTTPError:
-            return  # it answers
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer within {timeout}s")
-
-
-class PypiServer:
-    def __init__(self, url: str, packages: Path) -> None:
-        self.url = url  # the simple API base
-        self.packages = packages
-
-    def upload(self, *dists: Path) -> None:
-        """Real twine, real HTTP upload."""
-        result = subprocess.run(
-            [sys.executable, "-m", "twine", "upload", "--non-interactive", "--disable-progress-bar",
-             "--repository-url", self.url.removesuffix("simple/"), "-u", "tester", "-p", "unused", *map(str, dists)],
-            capture_output=True, text=True, timeout=120, env=clean_environ(),
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
-
-
-@pytest.fixture(scope="module")
-def pypiserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PypiServer]:
-    packages = tmp_path_factory.mktemp("index-packages")
-    port = free_port()
-    log = (packages.parent / "pypiserver.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pypiserver", "run", "-p", str(port), "-i", "127.0.0.1", "-a", ".", "-P", ".",
-         "--disable-fallback", str(packages)],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/health", process)
-        yield PypiServer(f"http://127.0.0.1:{port}/simple/", packages)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
 
 
 class StaticIndex:
@@ -127,26 +67,6 @@ def static_index() -> Iterator[StaticIndex]:
     finally:
         index.server.shutdown()
         index.server.server_close()
-
-
-@pytest.fixture
-def flit_project(tmp_path: Path) -> Callable[..., Path]:
-    """A real flit_core project `name` at `version`, committed and optionally tagged."""
-
-    def make(name: str, version: str, tag: str | None = None, folder: str | None = None) -> Path:
-        root = tmp_path / (folder or f"{name}-{version}")
-        module = name.replace("-", "_")
-        (root / module).mkdir(parents=True)
-        (root / module / "__init__.py").write_text('"""A package for the release gate tests."""\n')
-        (root / "README.md").write_text(f"# {name}\n\nA package for the release gate tests.\n")
-        (root / ".gitignore").write_text("dist/\n")
-        (root / "pyproject.toml").write_text(pyproject(
-            "flit", name, version, description="A package for the release gate tests", readme="README.md",
-            requires_python=">=3.9", project='classifiers = ["Programming Language :: Python :: 3"]'))
-        git_init(root, tag)
-        return root
-
-    return make
 
 
 def gate_build(project: Path, *extra: str, environ: Mapping[str, str] | None = None) -> Run:

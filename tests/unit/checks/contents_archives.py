@@ -36,18 +36,20 @@ def write_wheel(
     tag: str = "py3-none-any",
     purelib: bool = True,
     requires: Iterable[str] = (),
+    metadata: Iterable[str] = (),
     record: bool = True,
     record_override: Mapping[str, str] | None = None,
     unrecorded: Mapping[str, bytes | str] | None = None,
     wheel_file: str | None = None,
     modes: Mapping[str, int] | None = None,
 ) -> Path:
-    """A wheel holding `files` plus a consistent .dist-info (RECORD computed unless told otherwise)."""
+    """A wheel holding `files` plus a consistent .dist-info (RECORD computed unless told otherwise);
+    `metadata` are more METADATA lines (`Requires-Python: >=3.9`)."""
     info = f"{name}-{version}.dist-info"
     interpreters, abis, platforms = tag.split("-")
     tag_lines = "\n".join(f"Tag: {i}-{a}-{p}" for i in interpreters.split(".") for a in abis.split(".")
                           for p in platforms.split("."))
-    extra = "\n".join(f"Requires-Dist: {r}" for r in requires)
+    extra = "\n".join([*metadata, *(f"Requires-Dist: {r}" for r in requires)])
     contents: dict[str, bytes] = {path: _bytes(data) for path, data in files.items()}
     contents[f"{info}/METADATA"] = METADATA.format(name=name, version=version, extra=extra).encode()
     contents[f"{info}/WHEEL"] = (wheel_file if wheel_file is not None else WHEEL.format(
