@@ -26,6 +26,7 @@ CHECK_MODULES = tuple(f"deploypack.checks.{name}" for name in (
 RULE_MODULES = (
     "deploypack.read.collect",  # archives that cannot be read (A001)
     "deploypack.build.diagnose",  # build failures (B)
+    "deploypack.build.deprecations",  # the backend's deprecation warnings (D001)
     "deploypack.build.reproducible",  # --reproducible (P001, P002)
     "deploypack.gate.release_gate",  # the release gate (G)
     "deploypack.pipeline.verify",  # deploypack verify
@@ -58,7 +59,8 @@ def get(code: str) -> Rule | None:
     return all_rules().get(code.upper())
 
 _GROUPS = {
-    "A": "Archives", "B": "Build failures", "C": "Contents of both archives", "G": "Release gate",
+    "A": "Archives", "B": "Build failures", "C": "Contents of both archives", "D": "Backend deprecations",
+    "G": "Release gate",
     "M": "Metadata", "P": "Artifacts and reproducibility", "R": "Release", "S": "sdist contents",
     "W": "Wheel contents",
 }
