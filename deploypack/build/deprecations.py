@@ -167,6 +167,8 @@ def _locations(notice: Notice, parsed: _Parsed, sources: ProjectSources) -> list
     place = _named_location(notice.text, parsed.summary, sources) or _origin(notice, sources)
     if place is not None:
         return [(place.file, place.line)]
+    if parsed.deadline is None:
+        return []  # nothing of the project named, no date: an API of a build requirement (the log keeps it)
     fallback = sources.find_any_file()
     return [(fallback.file if fallback else None, None)]
 
