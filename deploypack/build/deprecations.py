@@ -32,7 +32,8 @@ BACKEND_DEPRECATION = rule(
 )
 
 _DEPRECATION = re.compile(
-    r"deprecat|will (?:not|no longer) be supported|no longer be supported|will be removed|removed in a future",
+    r"deprecat|will (?:not|no longer) be supported|no longer be supported|will be removed|removed in a future"
+    r"|will (?:break|stop working|raise an error) in (?:the|a) future",
     re.IGNORECASE,
 )
 # A removal date: setuptools writes 2027-Feb-18, others ISO dates.
@@ -47,10 +48,12 @@ _NOISE = re.compile(r"pkg_resources is deprecated as an API|pkg_resources packag
 _CLASSIFIER = re.compile(r"^\s*(License :: .+?)\s*$", re.MULTILINE)
 # Names a message quotes: `x`, 'x', "x", [x.y].
 _QUOTED = re.compile(r"`([^`\s]+)`|'([^'\s]+)'|\"([^\"\s]+)\"|\[([A-Za-z][\w.\-]*)\]")
+_DOTTED = re.compile(r"(?<![\w./-])([A-Za-z_][\w\-]*(?:\.[A-Za-z_][\w\-]*)+)(?![\w/-])")
 _SNAKE = re.compile(r"\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b")
 _SETUP_CFG_KEY = re.compile(r"key '(?P<key>[^']+)' in '(?P<section>[^']+)' \(setup\.cfg\)")
-# Names a message uses for a setting it does not quote.
-_ALIASES = {"fetch_build_eggs": "setup_requires"}
+# Names a message uses for a setting the configuration spells otherwise.
+_ALIASES = {"fetch_build_eggs": "setup_requires", "summary": "description"}
+_CALL = re.compile(r"([A-Za-z_][\w.]*)\(.*\)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,10 +63,11 @@ class Notice:
     text: str
     origin: str | None = None
     lineno: int | None = None
+    raised_in_hook: bool = False  # re-emitted by pyproject_hooks: `<string>` is then setup.py
 
 
 def notices_from_warnings(caught: Iterable[CaughtWarning]) -> list[Notice]:
-    return [Notice(each.message, each.filename, each.lineno) for each in caught]
+    return [Notice(each.message, each.filename, each.lineno, raised_in_hook=True) for each in caught]
 
 
 def notices_from_log(text: str) -> list[Notice]:
@@ -142,9 +146,10 @@ def deprecation_findings(notices: Iterable[Notice], sources: ProjectSources, bac
 
 def _finding(parsed: _Parsed, backend: str, file: str | None, line: int | None) -> Finding:
     message = f"{_backend_name(backend)} warns: {parsed.summary}"
-    if parsed.deadline:
-        message += (f" (the removal date, {parsed.deadline}, has passed)" if parsed.overdue
-                    else f" (builds stop being supported after {parsed.deadline})")
+    if parsed.overdue:
+        message += f" (overdue{f' since {parsed.deadline}' if parsed.deadline else ''}: any release may refuse it)"
+    elif parsed.deadline:
+        message += f" (builds stop being supported after {parsed.deadline})"
     hint = " ".join(part for part in (
         parsed.details[:400] + ("…" if len(parsed.details) > 400 else ""),
         f"See {parsed.see}" if parsed.see else "",
@@ -167,7 +172,7 @@ def _locations(notice: Notice, parsed: _Parsed, sources: ProjectSources) -> list
     place = _named_location(notice.text, parsed.summary, sources) or _origin(notice, sources)
     if place is not None:
         return [(place.file, place.line)]
-    if parsed.deadline is None:
+    if parsed.deadline is None and not parsed.overdue:
         return []  # nothing of the project named, no date: an API of a build requirement (the log keeps it)
     fallback = sources.find_any_file()
     return [(fallback.file if fallback else None, None)]
@@ -202,12 +207,19 @@ def _named_location(text: str, summary: str, sources: ProjectSources) -> SourceL
 def _names(summary: str, text: str) -> Iterator[str]:
     for part in (summary, text):
         for match in _QUOTED.finditer(part):
-            yield next(group for group in match.groups() if group).strip(".,:;")
+            name = next(group for group in match.groups() if group).strip(".,:;")
+            yield _ALIASES.get(name, name)
+        for match in _DOTTED.finditer(part):
+            yield match[1].rstrip(".")
         for match in _SNAKE.finditer(part):
             yield _ALIASES.get(match[1], match[1])
 
 
 def _locate_name(name: str, sources: ProjectSources) -> SourceLocation | None:
+    call = _CALL.fullmatch(name)
+    if call is not None:  # a call the message quotes (`sys.exit(0)`): setup.py's line making it
+        line = _line_matching(sources.text("setup.py") or "", rf"\b{re.escape(call[1])}\s*\(")
+        return SourceLocation("setup.py", line) if line else None
     if name in CONFIG_FILES or "/" in name or not re.fullmatch(r"[A-Za-z_][\w.\-]*", name):
         return None
     pyproject = sources.text("pyproject.toml") or ""
@@ -228,7 +240,7 @@ def _locate_name(name: str, sources: ProjectSources) -> SourceLocation | None:
                 if line:
                     return SourceLocation("setup.py", line)
         return None
-    if "_" not in name and "-" not in name:
+    if "_" not in name and "-" not in name and name not in _ALIASES.values():
         return None  # a plain word ("license") would match too much
     for file, pattern in (
         ("setup.cfg", rf"^\s*{re.escape(name)}\s*[=:]"),
@@ -250,7 +262,9 @@ def _line_matching(text: str, pattern: str) -> int | None:
 
 
 def _origin(notice: Notice, sources: ProjectSources) -> SourceLocation | None:
-    """Where the warning was raised, when that is the project's setup.py (setuptools runs it as `<string>`)."""
-    if notice.lineno and notice.origin in ("<string>", "setup.py") and sources.text("setup.py") is not None:
+    """Where the warning was raised, when that is the project's setup.py (setuptools' backend runs it
+    as `<string>`; a warning printed by a process is left alone: `python -c` is `<string>` too)."""
+    if (notice.raised_in_hook and notice.lineno and notice.origin == "<string>"
+            and sources.text("setup.py") is not None):
         return SourceLocation("setup.py", notice.lineno)
     return None
