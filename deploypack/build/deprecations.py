@@ -42,7 +42,11 @@ _DEADLINE = re.compile(r"\b(\d{4}-(?:[A-Z][a-z]{2}|\d{2})-\d{1,2})\b")
 _FRAME = re.compile(r"^\s*(?:!!|\*{5,})\s*$")
 _SEE = re.compile(r"^See (\S+) for details\.?$")
 # A warning as Python prints it: `path:line: Category: message`.
+# Words every _DEPRECATION match and every printed warning holds: where to look.
+_KEYWORDS = ("eprecat", "upported", "emoved", "uture", "Warning: ")
 _PRINTED_WARNING = re.compile(r"^(?P<file>\S[^:]*):(?P<line>\d+): (?P<category>\w+): (?P<message>.*)$")
+# File names in a line ("copying src/pkg/deprecation.py -> build/lib/pkg"): not what it says.
+_PATHS = re.compile(r"\S*[/\\]\S*|\S+\.py\b")
 # Deprecations about the build requirements' own APIs: nothing in the project's configuration to change.
 _NOISE = re.compile(r"pkg_resources is deprecated as an API|pkg_resources package is slated for removal")
 _CLASSIFIER = re.compile(r"^\s*(License :: .+?)\s*$", re.MULTILINE)
@@ -74,32 +78,56 @@ def notices_from_log(text: str) -> list[Notice]:
     """Deprecations the backend's processes printed: a Python warning (with setuptools' frame
     after it) or a line saying so. The warnings parent_warnings.py wrote there are skipped:
     they are read from the warnings themselves."""
-    if not _DEPRECATION.search(text):
-        return []
-    lines = text.splitlines()
     notices = []
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        block, index = _block(lines, index)
-        printed = _PRINTED_WARNING.match(line)
+    consumed = 0
+    # Only the lines holding a keyword are looked at (a big project's log has many thousands).
+    for position in sorted(set(_positions(text, _KEYWORDS))):
+        start = text.rfind("\n", 0, position) + 1
+        if start < consumed:
+            continue  # on a line read already, or inside the frame of a warning read already
+        block, consumed = _block(text, start)
+        printed = _PRINTED_WARNING.match(block[0])
         if printed is not None:
             if printed["category"] != "BuildBackendWarning" and _DEPRECATION.search("\n".join(block)):
                 notices.append(Notice("\n".join([printed["message"], *block[1:]]), printed["file"],
                                       int(printed["line"])))
-        elif _DEPRECATION.search(line) and not line.startswith("DEPRECATION:"):  # pip's own
+        elif _DEPRECATION.search(_PATHS.sub("", block[0])) and not block[0].startswith("DEPRECATION:"):  # pip's
             notices.append(Notice("\n".join(block)))
     return notices
 
 
-def _block(lines: Sequence[str], index: int) -> tuple[list[str], int]:
-    """The line at `index` with setuptools' `!!` frame after it, if one follows; the next index."""
-    end = index + 1
-    if end < len(lines) and lines[end].strip() == "!!":
-        closing = next((k for k in range(end + 1, min(len(lines), end + 60)) if lines[k].strip() == "!!"), None)
-        if closing is not None:
-            end = closing + 1
-    return list(lines[index:end]), end
+def _positions(text: str, needles: Iterable[str]) -> Iterator[int]:
+    """Where any of `needles` occurs (str.find: a regex over megabytes of log is many times slower)."""
+    for needle in needles:
+        position = text.find(needle)
+        while position >= 0:
+            yield position
+            position = text.find(needle, position + 1)
+
+
+def _line(text: str, start: int) -> tuple[str, int]:
+    """The line starting at `start`, and where the next one starts."""
+    end = text.find("\n", start)
+    end = len(text) if end < 0 else end
+    return text[start:end].rstrip("\r"), end + 1
+
+
+def _block(text: str, start: int) -> tuple[list[str], int]:
+    """The line at `start` with setuptools' `!!` frame after it, if one follows; where the next line starts."""
+    first, after = _line(text, start)
+    block, following = [first], after
+    line, following = _line(text, after)
+    if line.strip() != "!!":
+        return block, after
+    framed = [line]
+    for _ in range(60):
+        if following > len(text):
+            break
+        line, following = _line(text, following)
+        framed.append(line)
+        if line.strip() == "!!":
+            return block + framed, following
+    return block, after
 
 
 @dataclasses.dataclass(frozen=True)
@@ -222,24 +250,8 @@ def _locate_name(name: str, sources: ProjectSources) -> SourceLocation | None:
         return SourceLocation("setup.py", line) if line else None
     if name in CONFIG_FILES or "/" in name or not re.fullmatch(r"[A-Za-z_][\w.\-]*", name):
         return None
-    pyproject = sources.text("pyproject.toml") or ""
     if "." in name:
-        head, _, key = name.rpartition(".")
-        tables = [head] if head.split(".")[0] in ("project", "tool", "build-system") else [f"tool.{head}"]
-        for table in tables:
-            line = toml_key_line(pyproject, table, key) or toml_table_line(pyproject, f"{table}.{key}")
-            if line:
-                return SourceLocation("pyproject.toml", line)
-        if head.count(".") == 0:  # section.option: a setup.cfg command option, or setup.py's options={…}
-            line = toml_key_line(sources.text("setup.cfg") or "", head, key)
-            if line:
-                return SourceLocation("setup.cfg", line)
-            setup_py = sources.text("setup.py") or ""
-            if head in setup_py:
-                line = _line_matching(setup_py, rf"[\"']{re.escape(key)}[\"']\s*:|\b{re.escape(key)}\s*=")
-                if line:
-                    return SourceLocation("setup.py", line)
-        return None
+        return _locate_dotted(name, sources)
     if "_" not in name and "-" not in name and name not in _ALIASES.values():
         return None  # a plain word ("license") would match too much
     for file, pattern in (
@@ -251,6 +263,26 @@ def _locate_name(name: str, sources: ProjectSources) -> SourceLocation | None:
         if line:
             return SourceLocation(file, line)
     return None
+
+
+def _locate_dotted(name: str, sources: ProjectSources) -> SourceLocation | None:
+    """`project.license`, `tool.setuptools.license-files`, `poetry.dev-dependencies` (under [tool]),
+    or `bdist_wheel.universal`: a setup.cfg command option, or setup.py's options={…}."""
+    pyproject = sources.text("pyproject.toml") or ""
+    head, _, key = name.rpartition(".")
+    table = head if head.split(".")[0] in ("project", "tool", "build-system") else f"tool.{head}"
+    line = toml_key_line(pyproject, table, key) or toml_table_line(pyproject, f"{table}.{key}")
+    if line:
+        return SourceLocation("pyproject.toml", line)
+    if "." in head:
+        return None
+    line = toml_key_line(sources.text("setup.cfg") or "", head, key)
+    if line:
+        return SourceLocation("setup.cfg", line)
+    setup_py = sources.text("setup.py") or ""
+    line = _line_matching(setup_py, rf"[\"']{re.escape(key)}[\"']\s*:|\b{re.escape(key)}\s*=") \
+        if head in setup_py else None
+    return SourceLocation("setup.py", line) if line else None
 
 
 def _line_matching(text: str, pattern: str) -> int | None:
