@@ -23,6 +23,7 @@ from deploypack.build.hook_environment import hook_environment
 from deploypack.build.log import BuildLog
 from deploypack.build.parent_warnings import CaughtWarning, warnings_to_log
 from deploypack.build.supervise import HookRunner
+from deploypack.build.undumpable import closed_to_hooks
 from deploypack.build.unpack import unpack_sdist
 from deploypack.config.options import Options
 from deploypack.config.runenv import RunEnvironment
@@ -108,6 +109,7 @@ class Builder:
         with (
             _build_logger(self.log),
             warnings_to_log(self.log) as caught,
+            closed_to_hooks(),
             tempfile.TemporaryDirectory(prefix="deploypack-") as work,
             contextlib.ExitStack() as stack,
         ):

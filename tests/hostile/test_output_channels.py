@@ -4,7 +4,8 @@ printed live by deploypack was read by the runner as a workflow command).
 A hook of each backend of the suite — setup.py (legacy and build_meta), a hatchling build hook,
 a pdm-backend build hook, a flit module imported for its version, a poetry-core build script —
 prints workflow commands through print, sys.stderr, warnings.warn (every category), logging,
-writes to fd 1 and 2 and /dev/stderr, and starts a grandchild that does the same. deploypack
+writes to fd 1 and 2 and /dev/stderr, opens deploypack's own descriptors through /proc, and
+starts a grandchild that does the same. deploypack
 runs as a real process, as the runner starts it (GITHUB_ACTIONS=true), with the hook server
 and without it; the runner emulator reads both streams: no command but deploypack's own may
 act, and the text is in the build log.
@@ -13,6 +14,10 @@ act, and the text is in the build log.
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from deploypack.catalogue import all_rules
-from tests.conftest import run_subprocess
+from tests.conftest import Run
 from tests.hostile.test_injection import assert_no_forged_command, interleavings, runner_environ
 
 pytestmark = [pytest.mark.integration,
@@ -53,6 +58,21 @@ try:
         _handle.write(_say("tty") + "\\n")
 except OSError:
     pass
+# deploypack's own descriptors, through /proc (the hook's parent, or the hook server's)
+_pid = os.getppid()
+while _pid > 1:
+    with open(f"/proc/{_pid}/cmdline", "rb") as _handle:
+        _command = _handle.read()
+    if b"deploypack" in _command and b"hookserver" not in _command:
+        for _fd in (1, 2):
+            try:
+                with open(f"/proc/{_pid}/fd/{_fd}", "w") as _handle:
+                    _handle.write(_say("proc") + "\\n")
+            except OSError as _error:
+                print("refused:", _error)
+        break
+    with open(f"/proc/{_pid}/stat") as _handle:
+        _pid = int(_handle.read().rpartition(")")[2].split()[1])
 subprocess.run([sys.executable, "-c", "import sys, warnings; print(sys.argv[1], flush=True); "
                 "sys.stderr.write(sys.argv[1] + '\\\\n'); warnings.warn(sys.argv[2])",
                 _say("grandchild"), _say("grandchild-warning")], check=True)
@@ -107,15 +127,28 @@ BACKENDS: dict[str, dict[str, str]] = {
 }
 
 
+def run_deploypack(args: list[str], environ: dict[str, str]) -> Run:
+    """deploypack as a process, as a CI user runs it: as root, without the capabilities (CAP_SYS_PTRACE)
+    that open any process's /proc entries (which deploypack cannot close to such a hook)."""
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("running as root, and setpriv is not there to drop the capabilities")
+        prefix = ["setpriv", "--bounding-set=-all", "--inh-caps=-all"]
+    result = subprocess.run([*prefix, sys.executable, "-m", "deploypack", *args], capture_output=True, text=True,
+                            env=environ, timeout=600)
+    return Run(result.returncode, result.stdout, result.stderr)
+
+
 @pytest.mark.parametrize("hook_server", ["true", "false"])
 @pytest.mark.parametrize("backend", sorted(BACKENDS))
 def test_nothing_a_hook_says_reaches_deploypacks_streams(backend: str, hook_server: str,
                                                          make_project: Callable[..., Path], tmp_path: Path) -> None:
     tree = make_project(BACKENDS[backend], name="chan")
     report_path = tmp_path / "report.json"
-    run = run_subprocess(["build", str(tree), "--format", "github", "--outdir", str(tmp_path / "dist"),
+    run = run_deploypack(["build", str(tree), "--format", "github", "--outdir", str(tmp_path / "dist"),
                           "--report", str(report_path)],
-                         {**runner_environ(tmp_path), "DEPLOYPACK_HOOK_SERVER": hook_server}, timeout=600)
+                         {**runner_environ(tmp_path), "DEPLOYPACK_HOOK_SERVER": hook_server})
     assert run.exit_code in (0, 1), run.stderr[-3000:]
     codes = set(all_rules())
     for text in interleavings(run.stdout, run.stderr):
@@ -128,3 +161,4 @@ def test_nothing_a_hook_says_reaches_deploypacks_streams(backend: str, hook_serv
     log = report_path.with_suffix(".log").read_text(encoding="utf-8")
     missing = [way for way in IN_LOG if f"forged by {way}\n" not in log]
     assert not missing, log[-3000:]
+    assert "refused: [Errno 13] Permission denied: '/proc/" in log  # deploypack's descriptors were tried
