@@ -49,6 +49,9 @@ _PRINTED_WARNING = re.compile(r"^(?P<file>\S[^:]*):(?P<line>\d+): (?P<category>\
 _PATHS = re.compile(r"\S*[/\\]\S*|\S+\.py\b")
 # Deprecations about the build requirements' own APIs: nothing in the project's configuration to change.
 _NOISE = re.compile(r"pkg_resources is deprecated as an API|pkg_resources package is slated for removal")
+_CLASSIFIERS_KEY: dict[str, Iterable[str]] = {
+    "pyproject.toml": ["project.classifiers"], "setup.cfg": ["metadata.classifiers"], "setup.py": ["classifiers"],
+}
 _CLASSIFIER = re.compile(r"^\s*(License :: .+?)\s*$", re.MULTILINE)
 # Names a message quotes: `x`, 'x', "x", [x.y].
 _QUOTED = re.compile(r"`([^`\s]+)`|'([^'\s]+)'|\"([^\"\s]+)\"|\[([A-Za-z][\w.\-]*)\]")
@@ -194,8 +197,9 @@ def _backend_name(backend: str) -> str:
 
 def _locations(notice: Notice, parsed: _Parsed, sources: ProjectSources) -> list[tuple[str | None, int | None]]:
     if "license classifier" in parsed.summary.lower():
-        found = _classifier_lines(sources, _CLASSIFIER.findall(notice.text))
-        if found:
+        found = _classifier_lines(sources, _CLASSIFIER.findall(notice.text)) or [
+            place for place in [sources.find_key(_CLASSIFIERS_KEY)] if place is not None]
+        if found:  # else (classifiers read from another file) where any deprecation without a line goes
             return [(place.file, place.line) for place in found]
     place = _named_location(notice.text, parsed.summary, sources) or _origin(notice, sources)
     if place is not None:
@@ -267,13 +271,15 @@ def _locate_name(name: str, sources: ProjectSources) -> SourceLocation | None:
 
 def _locate_dotted(name: str, sources: ProjectSources) -> SourceLocation | None:
     """`project.license`, `tool.setuptools.license-files`, `poetry.dev-dependencies` (under [tool]),
-    or `bdist_wheel.universal`: a setup.cfg command option, or setup.py's options={…}."""
+    or `bdist_wheel.universal`: a command option in [tool.distutils], setup.cfg or setup.py's options={…}."""
     pyproject = sources.text("pyproject.toml") or ""
     head, _, key = name.rpartition(".")
-    table = head if head.split(".")[0] in ("project", "tool", "build-system") else f"tool.{head}"
-    line = toml_key_line(pyproject, table, key) or toml_table_line(pyproject, f"{table}.{key}")
-    if line:
-        return SourceLocation("pyproject.toml", line)
+    tables = [head] if head.split(".")[0] in ("project", "tool", "build-system") else \
+        [f"tool.{head}", f"tool.distutils.{head}"]
+    for table in tables:
+        line = toml_key_line(pyproject, table, key) or toml_table_line(pyproject, f"{table}.{key}")
+        if line:
+            return SourceLocation("pyproject.toml", line)
     if "." in head:
         return None
     line = toml_key_line(sources.text("setup.cfg") or "", head, key)

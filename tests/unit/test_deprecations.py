@@ -73,6 +73,10 @@ def test_a_deadline_a_toml_key_and_one_finding_for_both_builds(tmp_path: Path) -
      "It will not be supported in future versions.", ("setup.cfg", 3)),
     ({"setup.cfg": "[options]\nzip_safe = 0\n\n[sdist]\nformats = zip\n"},
      "sdist.formats is deprecated", ("setup.cfg", 5)),
+    ({"pyproject.toml": "[project]\nname = 'x'\n[tool.distutils.bdist_wheel]\nuniversal = true\n"},
+     "bdist_wheel.universal is deprecated", ("pyproject.toml", 4)),
+    ({"setup.py": "from setuptools import setup\nsetup(\n  options={'bdist_wheel': {'universal': 1}},\n)\n"},
+     "bdist_wheel.universal is deprecated", ("setup.py", 3)),
     ({"setup.py": "from setuptools import setup\nsetup(\n  name='x',\n  setup_requires=['y'],\n)\n"},
      "setuptools.installer and fetch_build_eggs are deprecated.", ("setup.py", 4)),
     ({"pyproject.toml": "[tool.poetry]\nname = 'x'\n\n[tool.poetry.dev-dependencies]\nz = '*'\n"},
@@ -94,6 +98,12 @@ def test_license_classifiers_each_at_its_line(tmp_path: Path) -> None:
     text = framed("License classifiers are deprecated.", "Remove these:\n\n        License :: A\n        License :: C")
     findings = deprecation_findings([Notice(text)], project, "setuptools.build_meta")
     assert [(f.file, f.line) for f in findings] == [("setup.cfg", 3), ("setup.cfg", 5)]
+    # classifiers read from another file: the line declaring them
+    project = sources(tmp_path, {"setup.cfg": "[metadata]\nname = x\nclassifiers = file: classifiers.txt\n"})
+    [finding] = deprecation_findings([Notice(text)], project, "setuptools.build_meta")
+    assert (finding.file, finding.line) == ("setup.cfg", 3)
+    project = sources(tmp_path, {"setup.cfg": "[metadata]\nclassifiers =\n    License :: A\n    Topic :: B\n"
+                                              "    License :: C\n"})
     # poetry-core does not list them: every license classifier of the configuration
     findings = deprecation_findings([Notice("License classifiers are deprecated. Use [project.license].")],
                                     project, "poetry.core.masonry.api")
