@@ -42,6 +42,8 @@ _DEADLINE = re.compile(r"\b(\d{4}-(?:[A-Z][a-z]{2}|\d{2})-\d{1,2})\b")
 _FRAME = re.compile(r"^\s*(?:!!|\*{5,})\s*$")
 _SEE = re.compile(r"^See (\S+) for details\.?$")
 # A warning as Python prints it: `path:line: Category: message`.
+_MAX_NOTICES = 200
+_MAX_SUMMARY = 300
 # Words every _DEPRECATION match and every printed warning holds: where to look.
 _KEYWORDS = ("eprecat", "upported", "emoved", "uture", "Warning: ")
 _PRINTED_WARNING = re.compile(r"^(?P<file>\S[^:]*):(?P<line>\d+): (?P<category>\w+): (?P<message>.*)$")
@@ -85,6 +87,8 @@ def notices_from_log(text: str) -> list[Notice]:
     consumed = 0
     # Only the lines holding a keyword are looked at (a big project's log has many thousands).
     for position in sorted(set(_positions(text, _KEYWORDS))):
+        if len(notices) >= _MAX_NOTICES:
+            break  # a build printing thousands: the first are the ones to act on, the log has the rest
         start = text.rfind("\n", 0, position) + 1
         if start < consumed:
             continue  # on a line read already, or inside the frame of a warning read already
@@ -144,8 +148,9 @@ class _Parsed:
 
 def _parse(text: str) -> _Parsed:
     lines = [line.strip() for line in text.splitlines() if not _FRAME.match(line)]
-    summary = next((line for line in lines if line), "")
-    rest = lines[lines.index(summary) + 1:] if summary else []
+    first = next((line for line in lines if line), "")
+    rest = lines[lines.index(first) + 1:] if first else []
+    summary = first if len(first) <= _MAX_SUMMARY else first[:_MAX_SUMMARY - 1] + "…"
     see = next((match[1] for match in map(_SEE.match, rest) if match), None)
     paragraphs, current = [], []
     for line in [*rest, ""]:

@@ -139,3 +139,12 @@ def test_the_log_gives_printed_deprecations_but_not_its_own_copies(tmp_path: Pat
         ("[tool.poetry.name] is deprecated. Use [project.name] instead.", None, None),
     ]
     assert "will not be supported" in notices[0].text
+
+
+def test_a_flood_of_printed_deprecations_is_bounded(tmp_path: Path) -> None:
+    names = "".join(f"o_{n} = 1\n" for n in range(500))
+    project = sources(tmp_path, {"setup.cfg": f"[metadata]\n{names}"})
+    log = "".join(f"`o_{n}` is deprecated {'x' * 1000}\n" for n in range(500))
+    findings = deprecation_findings(notices_from_log(log), project, "setuptools.build_meta")
+    assert len(findings) == 200 and findings[0].line == 2
+    assert all(len(f.message) < 400 for f in findings)
