@@ -83,7 +83,7 @@ def notices_from_log(text: str) -> list[Notice]:
     """Deprecations the backend's processes printed: a Python warning (with setuptools' frame
     after it) or a line saying so. The warnings parent_warnings.py wrote there are skipped:
     they are read from the warnings themselves."""
-    notices = []
+    notices: list[Notice] = []
     consumed = 0
     # Only the lines holding a keyword are looked at (a big project's log has many thousands).
     for position in sorted(set(_positions(text, _KEYWORDS))):
