@@ -41,11 +41,11 @@ _DEADLINE = re.compile(r"\b(\d{4}-(?:[A-Z][a-z]{2}|\d{2})-\d{1,2})\b")
 # The frame setuptools draws around its warnings.
 _FRAME = re.compile(r"^\s*(?:!!|\*{5,})\s*$")
 _SEE = re.compile(r"^See (\S+) for details\.?$")
-# A warning as Python prints it: `path:line: Category: message`.
 _MAX_NOTICES = 200
 _MAX_SUMMARY = 300
 # Words every _DEPRECATION match and every printed warning holds: where to look.
 _KEYWORDS = ("eprecat", "upported", "emoved", "uture", "Warning: ")
+# A warning as Python prints it: `path:line: Category: message`.
 _PRINTED_WARNING = re.compile(r"^(?P<file>\S[^:]*):(?P<line>\d+): (?P<category>\w+): (?P<message>.*)$")
 # File names in a line ("copying src/pkg/deprecation.py -> build/lib/pkg"): not what it says.
 _PATHS = re.compile(r"\S*[/\\]\S*|\S+\.py\b")

@@ -21,7 +21,7 @@ from pathlib import Path
 from deploypack.build import deprecations, diagnose, envcache
 from deploypack.build.hook_environment import hook_environment
 from deploypack.build.log import BuildLog
-from deploypack.build.parent_warnings import CaughtWarning, warnings_to_log
+from deploypack.build.parent_warnings import warnings_to_log
 from deploypack.build.supervise import HookRunner
 from deploypack.build.undumpable import closed_to_hooks
 from deploypack.build.unpack import unpack_sdist
@@ -48,8 +48,6 @@ class BuildResult:
     installer: str
     timings: Mapping[str, float]
     sdist_read: Distribution | None = None  # the sdist as read before unpacking it: the checks reuse it
-    # Warnings the backend raised (re-emitted in this process by pyproject_hooks), both builds.
-    backend_warnings: tuple[CaughtWarning, ...] = ()
     deprecations: tuple[Finding, ...] = ()  # D001: what the backend says it will stop accepting
 
 
@@ -108,8 +106,8 @@ class Builder:
         installer = self.options.resolved_installer(self.environ)
         with (
             _build_logger(self.log),
-            warnings_to_log(self.log) as caught,
-            closed_to_hooks(),
+            warnings_to_log(self.log) as caught,  # the hooks' warnings come back to this process
+            closed_to_hooks(),  # this process's stdout, stderr and environment, refused to them via /proc
             tempfile.TemporaryDirectory(prefix="deploypack-") as work,
             contextlib.ExitStack() as stack,
         ):
@@ -147,7 +145,7 @@ class Builder:
             sdist=sdist, wheel=wheel, backend=backend,
             build_requires=tuple(sorted(builder.build_system_requires)),
             source_date_epoch=epoch, installer=installer if env is not None else "none", timings=timings,
-            sdist_read=sdist_read, backend_warnings=tuple(caught),
+            sdist_read=sdist_read,
             deprecations=tuple(deprecations.deprecation_findings(notices, self.sources, backend)),
         )
 
