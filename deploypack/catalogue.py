@@ -26,6 +26,7 @@ CHECK_MODULES = tuple(f"deploypack.checks.{name}" for name in (
 RULE_MODULES = (
     "deploypack.read.collect",  # archives that cannot be read (A001)
     "deploypack.build.diagnose",  # build failures (B)
+    "deploypack.build.deprecations",  # the backend's deprecation warnings (D001)
     "deploypack.build.reproducible",  # --reproducible (P001, P002)
     "deploypack.gate.release_gate",  # the release gate (G)
     "deploypack.gate.release_diff",  # what changed since the last release (U)
@@ -61,9 +62,9 @@ def get(code: str) -> Rule | None:
     return all_rules().get(FORMER_CODES.get(code, code))
 
 _GROUPS = {
-    "A": "Archives", "B": "Build failures", "C": "Contents of both archives", "G": "Release gate",
-    "J": "Merging monorepo jobs (deploypack merge)", "M": "Metadata", "P": "Artifacts and reproducibility",
-    "R": "Release", "S": "sdist contents", "U": "Changes since the last release",
+    "A": "Archives", "B": "Build failures", "C": "Contents of both archives", "D": "Backend deprecations",
+    "G": "Release gate", "J": "Merging monorepo jobs (deploypack merge)", "M": "Metadata",
+    "P": "Artifacts and reproducibility", "R": "Release", "S": "sdist contents", "U": "Changes since the last release",
     "V": "Verifying a release directory (deploypack verify)", "W": "Wheel contents",
 }
 

@@ -18,15 +18,18 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
-from deploypack.build import diagnose, envcache
+from deploypack.build import deprecations, diagnose, envcache
 from deploypack.build.hook_environment import hook_environment
 from deploypack.build.log import BuildLog
+from deploypack.build.parent_warnings import warnings_to_log
 from deploypack.build.supervise import HookRunner
+from deploypack.build.undumpable import closed_to_hooks
 from deploypack.build.unpack import unpack_sdist
 from deploypack.config.options import Options
 from deploypack.config.runenv import RunEnvironment
 from deploypack.core import faults
 from deploypack.core.errors import BuildFailed, EnvironmentProblem, UsageError
+from deploypack.core.findings import Finding
 from deploypack.project import git
 from deploypack.project.sources import ProjectSources, toml_key_line
 from deploypack.read.archives import Distribution
@@ -45,6 +48,7 @@ class BuildResult:
     installer: str
     timings: Mapping[str, float]
     sdist_read: Distribution | None = None  # the sdist as read before unpacking it: the checks reuse it
+    deprecations: tuple[Finding, ...] = ()  # D001: what the backend says it will stop accepting
 
 
 def check_project_dir(project_dir: Path) -> None:
@@ -102,6 +106,8 @@ class Builder:
         installer = self.options.resolved_installer(self.environ)
         with (
             _build_logger(self.log),
+            warnings_to_log(self.log) as caught,  # the hooks' warnings come back to this process
+            closed_to_hooks(),  # this process's stdout, stderr and environment, refused to them via /proc
             tempfile.TemporaryDirectory(prefix="deploypack-") as work,
             contextlib.ExitStack() as stack,
         ):
@@ -133,11 +139,14 @@ class Builder:
                 timings["wheel"] = time.monotonic() - started
             finally:
                 runner.close()  # before the environments are removed
+        backend = builder._backend  # noqa: SLF001 - build exposes no getter
+        notices = deprecations.notices_from_warnings(caught) + deprecations.notices_from_log(self.log.full_text())
         return BuildResult(
-            sdist=sdist, wheel=wheel, backend=builder._backend,  # noqa: SLF001 - build exposes no getter
+            sdist=sdist, wheel=wheel, backend=backend,
             build_requires=tuple(sorted(builder.build_system_requires)),
             source_date_epoch=epoch, installer=installer if env is not None else "none", timings=timings,
             sdist_read=sdist_read,
+            deprecations=tuple(deprecations.deprecation_findings(notices, self.sources, backend)),
         )
 
     def hook_environment(self, epoch: str | None) -> dict[str, str]:

@@ -7,12 +7,14 @@ the heavy modules happen inside the commands: `deploypack --version` stays insta
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
@@ -168,11 +170,31 @@ def main(
     environ = RunEnvironment(os.environ if environ is None else environ)
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
-    if environ.get("GITHUB_ACTIONS") == "true":
-        from deploypack.report.actions_core import GuardedWriter
+    if environ.get("GITHUB_ACTIONS") != "true":
+        return _run(argv, environ, stdout, stderr)
+    from deploypack.report.actions_core import GuardedWriter
 
-        # Error messages and progress may quote project text: the runner must not act on it.
-        stderr = GuardedWriter(stderr)  # type: ignore[assignment]  # the part of TextIO that is written to
+    # Error messages, progress and warnings may quote project text: the runner must not act on it.
+    stderr = GuardedWriter(stderr)  # type: ignore[assignment]  # the part of TextIO that is written to
+    with _warnings_shown_on(stderr):
+        return _run(argv, environ, stdout, stderr)
+
+
+@contextlib.contextmanager
+def _warnings_shown_on(stderr: TextIO) -> Iterator[None]:
+    """Python warnings of the run on `stderr` (guarded under Actions), not on the raw sys.stderr: a
+    library's warning may quote what it read from a distribution (pkginfo, a Metadata-Version). A
+    build sends its own to the build log (deploypack/build/parent_warnings.py)."""
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+             file: TextIO | None = None, line: str | None = None) -> None:
+        stderr.write(warnings.formatwarning(message, category, filename, lineno, line=""))
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
+
+
+def _run(argv: Sequence[str] | None, environ: RunEnvironment, stdout: TextIO, stderr: TextIO) -> int:
     previous: Callable[..., Any] | int | None = None
     try:
         previous = signal.signal(signal.SIGTERM, _raise_on_sigterm)

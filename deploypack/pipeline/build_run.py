@@ -151,7 +151,8 @@ def run_build(options: Options, environ: RunEnvironment, progress: Progress,
             release=release_info(options.project_dir, environ, options.tag_patterns),
             git_files=git_tracked_files(options.project_dir),
         )
-        findings = apply_selection(findings, options) + run_checks(context, options, load_checks())
+        findings = (apply_selection(findings, options) + apply_selection(result.deprecations, options)
+                    + run_checks(context, options, load_checks()))
         state.timings["checks"] = time.monotonic() - checks_started
         metadata = next((d.metadata for d in dists if d.metadata is not None), None)
         if metadata is not None:
