@@ -1,0 +1,186 @@
+"""Release defects of issue 15, each caught on every backend in real builds: a symlink leading out of
+the tree, bytecode swept into the wheel, a README or licence file named but missing, a Markdown README
+declared as reStructuredText. Each test asserts the code, severity, file and line."""
+
+from __future__ import annotations
+
+import os
+import py_compile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Run, git_init, run_cli
+
+pytestmark = pytest.mark.integration
+
+BACKENDS = {
+    "setuptools": ('["setuptools>=61"]', "setuptools.build_meta"),
+    "hatchling": ('["hatchling"]', "hatchling.build"),
+    "flit": ('["flit_core>=3.9,<4"]', "flit_core.buildapi"),
+    "pdm": ('["pdm-backend"]', "pdm.backend"),
+    "poetry": ('["poetry-core>=1.9"]', "poetry.core.masonry.api"),
+}
+
+
+def pyproject(backend: str, name: str, *, readme: str = '"README.md"', extra: str = "") -> str:
+    requires, api = BACKENDS[backend]
+    return (f'[build-system]\nrequires = {requires}\nbuild-backend = "{api}"\n\n[project]\nname = "{name}"\n'
+            f'version = "1.0.0"\ndescription = "A project with a planted defect"\nreadme = {readme}\n'
+            f'requires-python = ">=3.8"\nlicense = "MIT"\n{extra}')
+
+
+def project_files(backend: str, name: str, **settings: str) -> dict[str, str]:
+    package = name.replace("-", "_")
+    return {"pyproject.toml": pyproject(backend, name, **settings), "README.md": f"# {name}\n\nA demo.\n",
+            f"{package}/__init__.py": '"""Demo."""\n'}
+
+
+def build(tree: Path, outdir: Path, *options: str) -> tuple[Run, list[dict]]:
+    run = run_cli(["build", str(tree), "--outdir", str(outdir), "--format", "json", *options])
+    assert run.exit_code in (0, 1, 2), run.stdout + run.stderr
+    return run, run.json()["findings"]
+
+
+def only(findings: list[dict], code: str) -> dict:
+    matching = [f for f in findings if f["code"] == code]
+    assert len(matching) == 1, findings
+    return matching[0]
+
+
+def errors(findings: list[dict]) -> list[str]:
+    return sorted(f["code"] for f in findings if f["severity"] == "error")
+
+
+# --- 1. a symlink leading out of the tree ---------------------------------------------------------
+
+# What each backend does with `pkg/data.txt -> <outside>`: setuptools follows it and ships the target's
+# content; hatchling, flit and pdm keep it in the sdist (which cannot be unpacked to build the wheel);
+# poetry-core refuses it with its own exception. A relative link whose target lands inside the sdist's
+# unpack directory builds with pdm (the sdist keeps the link), while flit and hatchling leave it out of
+# the sdist and the wheel built from that sdist fails (B007).
+LINK_BEHAVIOUR = {
+    ("setuptools", "absolute"): "holds the target's content as ordinary files",
+    ("setuptools", "relative"): "holds the target's content as ordinary files",
+    ("hatchling", "absolute"): "the sdist keeps it as a link, which no one can unpack safely (A003",
+    ("hatchling", "relative"): "the build failed on it (B007",
+    ("flit", "absolute"): "the sdist keeps it as a link, which no one can unpack safely (A003",
+    ("flit", "relative"): "the build failed on it (B007",
+    ("pdm", "absolute"): "the sdist keeps it as a link, which no one can unpack safely (A003",
+    ("pdm", "relative"): "link_pdm-1.0.0.tar.gz keeps it as a link",
+    ("poetry", "absolute"): "the build failed on it (B005",
+    ("poetry", "relative"): "the build failed on it (B005",
+}
+
+
+def _linked_project(make_project: Callable[..., Path], tmp_path: Path, backend: str, target: Callable[[Path], str],
+                    ) -> Path:
+    name = f"link-{backend}"
+    extra = "\n[tool.setuptools.package-data]\nlink_" + backend + ' = ["*.txt"]\n' if backend == "setuptools" else ""
+    tree = make_project(project_files(backend, name, extra=extra), name=name)
+    secret = tmp_path / "outside" / "secret.txt"
+    secret.parent.mkdir(exist_ok=True)
+    secret.write_text("TOKEN=from-the-build-machine\n")
+    os.symlink(target(secret), tree / name.replace("-", "_") / "data.txt")
+    git_init(tree)
+    return tree
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+@pytest.mark.parametrize("kind", ["absolute", "relative"])
+def test_symlink_out_of_the_tree_is_an_error_at_the_link(backend: str, kind: str, make_project, tmp_path: Path,
+                                                        ) -> None:
+    def target(secret: Path) -> str:
+        return str(secret) if kind == "absolute" else os.path.relpath(secret, tmp_path / f"link-{backend}" / "x")
+
+    tree = _linked_project(make_project, tmp_path, backend, target)
+    outdir = tmp_path / "dist"
+    run, findings = build(tree, outdir)
+    link = only(findings, "C008")
+    package = f"link_{backend}"
+    assert (link["file"], link["line"], link["severity"]) == (f"{package}/data.txt", None, "error")
+    assert "secret.txt" in link["message"] and LINK_BEHAVIOUR[backend, kind] in link["message"]
+    assert run.exit_code != 0
+    assert not outdir.exists() or not any(outdir.iterdir())  # the target's content is never published
+    assert not any(f["file"] in ("<frozen runpy>", None) and f["severity"] == "error" for f in findings), findings
+
+
+def test_link_inside_the_checkout_is_not_outside(make_project, tmp_path: Path) -> None:
+    """A monorepo package linking the repository's licence links inside the checkout: no C008."""
+    repo = tmp_path / "repo"
+    (repo / "LICENSE").parent.mkdir()
+    (repo / "LICENSE").write_text("MIT License\n")
+    files = project_files("setuptools", "mono-demo")
+    for relative, text in files.items():
+        (repo / "packages" / "mono" / relative).parent.mkdir(parents=True, exist_ok=True)
+        (repo / "packages" / "mono" / relative).write_text(text)
+    os.symlink("../../LICENSE", repo / "packages" / "mono" / "LICENSE")
+    git_init(repo)
+    run, findings = build(repo / "packages" / "mono", tmp_path / "dist")
+    assert "C008" not in [f["code"] for f in findings]
+    assert run.exit_code == 0, findings
+
+
+# --- 6. bytecode in the wheel ---------------------------------------------------------------------
+
+def _with_bytecode(tree: Path, package: str) -> str:
+    """Bytecode a test run left beside the sources (untracked, as in a real checkout)."""
+    cached = tree / package / "__pycache__" / "core.cpython-312.pyc"
+    py_compile.compile(str(tree / package / "core.py"), cfile=str(cached))
+    return f"{package}/__pycache__/core.cpython-312.pyc"
+
+
+@pytest.mark.parametrize(("manifest", "line"), [
+    ("include README.md\ngraft byte_demo\n", 2),
+    ("recursive-include byte_demo *\n", 1),
+    ("global-include *.pyc\n", 1),
+])
+def test_bytecode_grafted_by_manifest_in_is_an_error_at_its_line(manifest: str, line: int, make_project,
+                                                                   tmp_path: Path) -> None:
+    files = project_files("setuptools", "byte-demo")
+    files.update({"byte_demo/core.py": "VALUE = 1\n", "MANIFEST.in": manifest})
+    tree = make_project(files, name="byte-demo", git=True)
+    member = _with_bytecode(tree, "byte_demo")
+    run, findings = build(tree, tmp_path / "dist")
+    bytecode = only(findings, "W004")
+    assert (bytecode["file"], bytecode["line"], bytecode["severity"]) == ("MANIFEST.in", line, "error")
+    assert member in bytecode["message"]
+    assert run.exit_code == 1
+
+
+def test_bytecode_from_setuptools_package_data(make_project, tmp_path: Path) -> None:
+    extra = '\n[tool.setuptools.package-data]\nbyte_demo = [\n    "*.json",\n    "**/*",\n]\n'
+    files = project_files("setuptools", "byte-demo", extra=extra)
+    files.update({"byte_demo/core.py": "VALUE = 1\n", "MANIFEST.in": "graft byte_demo\nglobal-exclude *.json\n"})
+    tree = make_project(files, name="byte-demo", git=True)
+    _with_bytecode(tree, "byte_demo")
+    _, findings = build(tree, tmp_path / "dist")
+    bytecode = only(findings, "W004")
+    # the MANIFEST.in graft put it in the sdist, and that is the line to change
+    assert (bytecode["file"], bytecode["line"], bytecode["severity"]) == ("MANIFEST.in", 1, "error")
+
+
+def test_bytecode_from_pdm_includes(make_project, tmp_path: Path) -> None:
+    extra = '\n[tool.pdm.build]\nincludes = [\n    "byte_demo/",\n    "byte_demo/__pycache__/*.pyc",\n]\n'
+    files = project_files("pdm", "byte-demo", extra=extra)
+    files["byte_demo/core.py"] = "VALUE = 1\n"
+    tree = make_project(files, name="byte-demo", git=True)
+    _with_bytecode(tree, "byte_demo")
+    run, findings = build(tree, tmp_path / "dist")
+    bytecode = only(findings, "W004")
+    text = (tree / "pyproject.toml").read_text().splitlines()
+    assert bytecode["file"] == "pyproject.toml" and bytecode["severity"] == "error"
+    assert "byte_demo" in text[bytecode["line"] - 1]
+    assert run.exit_code == 1
+
+
+@pytest.mark.parametrize("backend", ["hatchling", "flit", "poetry"])
+def test_backends_that_never_ship_bytecode_stay_quiet(backend: str, make_project, tmp_path: Path) -> None:
+    files = project_files(backend, "byte-demo")
+    files["byte_demo/core.py"] = "VALUE = 1\n"
+    tree = make_project(files, name="byte-demo", git=True)
+    _with_bytecode(tree, "byte_demo")
+    run, findings = build(tree, tmp_path / "dist")
+    assert "W004" not in [f["code"] for f in findings]
+    assert run.exit_code == 0, findings
