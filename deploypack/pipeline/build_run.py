@@ -33,6 +33,7 @@ from deploypack.project import git
 from deploypack.project.links import outside_links
 from deploypack.project.release import release_info
 from deploypack.project.sources import ProjectSources
+from deploypack.read.archives import Distribution
 from deploypack.read.collect import display_path, read_distributions
 from deploypack.report.model import Artifact, Report, verdict
 
@@ -81,6 +82,13 @@ def _keep_log(state: RunState, options: Options, environ: Mapping[str, str]) -> 
             destination.unlink()
         return None
     return display_path(destination)
+
+
+def _name_and_version(dists: Sequence[Distribution]) -> tuple[str | None, str | None]:
+    first = next((d for d in dists if d.metadata is not None), None)
+    if first is None or first.metadata is None:
+        return None, None
+    return first.metadata.name, first.metadata.version
 
 
 def _publishes_outside_content(findings: Sequence[Finding]) -> bool:
@@ -135,9 +143,7 @@ def run_build(options: Options, environ: RunEnvironment, progress: Progress,
         )
         findings = apply_selection(findings, options) + run_checks(context, options, load_checks())
         state.timings["checks"] = time.monotonic() - checks_started
-        first = next((d for d in dists if d.metadata is not None), None)
-        if first is not None:
-            name, version = first.metadata.name, first.metadata.version  # type: ignore[union-attr]
+        name, version = _name_and_version(dists)
         gate_result = None
         if tree is not None and name and version:
             progress("release gate…" if options.offline else "release gate: asking the index…")

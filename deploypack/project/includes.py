@@ -84,7 +84,7 @@ def _pyproject_lines(text: str, paths: Sequence[str]) -> tuple[str, int, str] | 
                        if _package_data_matches(prefix, pattern, paths)]
     for table, pattern in candidates:
         if table == "tool.setuptools.package-data" or _pattern_matches(pattern, paths):
-            line = _literal_line(text, table, pattern)
+            line = literal_line(text, table, pattern)
             if line is not None:
                 return "pyproject.toml", line, text.splitlines()[line - 1].strip()
     return None
@@ -121,7 +121,7 @@ def _setup_cfg_lines(text: str, paths: Sequence[str]) -> tuple[str, int, str] | 
         prefix = "" if package in ("*", "") else package.replace(".", "/") + "/"
         for pattern in cfg_list(value):
             if _package_data_matches(prefix, pattern, paths):
-                line = _literal_line(text, "options.package_data", pattern, quoted=False)
+                line = literal_line(text, "options.package_data", pattern, quoted=False)
                 if line is not None:
                     return "setup.cfg", line, text.splitlines()[line - 1].strip()
     return None
@@ -130,7 +130,7 @@ def _setup_cfg_lines(text: str, paths: Sequence[str]) -> tuple[str, int, str] | 
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
 
 
-def _literal_line(text: str, table: str, literal: str, *, quoted: bool = True) -> int | None:
+def literal_line(text: str, table: str, literal: str, *, quoted: bool = True) -> int | None:
     """The line, inside `[table]` (or a dotted key below its parent table), holding `literal`."""
     current = ""
     needles = [f'"{literal}"', f"'{literal}'"] if quoted else [literal]
@@ -140,6 +140,6 @@ def _literal_line(text: str, table: str, literal: str, *, quoted: bool = True) -
             current = ".".join(part.strip().strip("\"'") for part in header.group(1).split("."))
             continue
         inside = current == table or (current and table.startswith(current + "."))
-        if inside and any(needle in line for needle in needles):
+        if inside and not line.lstrip().startswith("#") and any(needle in line for needle in needles):
             return number
     return None

@@ -184,3 +184,113 @@ def test_backends_that_never_ship_bytecode_stay_quiet(backend: str, make_project
     run, findings = build(tree, tmp_path / "dist")
     assert "W004" not in [f["code"] for f in findings]
     assert run.exit_code == 0, findings
+
+
+# --- 4. a README or licence file named but missing ------------------------------------------------
+
+# The name appears first in a comment and in an sdist include list: the finding is at the line of
+# the setting that declares it, not at the first mention.
+MENTIONED_FIRST = '# "NOTES.md" and "README.md" are kept in the sdist\n'
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+def test_missing_readme_is_an_error_at_the_line_naming_it(backend: str, make_project, tmp_path: Path) -> None:
+    files = project_files(backend, "gone-demo", readme='"NOTES.md"')
+    files["pyproject.toml"] = MENTIONED_FIRST + files["pyproject.toml"]
+    tree = make_project(files, name="gone-demo", git=True)
+    outdir = tmp_path / "dist"
+    run, findings = build(tree, outdir)
+    missing = only(findings, "B006")
+    line = (tree / "pyproject.toml").read_text().splitlines().index('readme = "NOTES.md"') + 1
+    assert (missing["file"], missing["line"], missing["severity"]) == ("pyproject.toml", line, "error")
+    assert "NOTES.md" in missing["message"] and run.exit_code != 0
+
+
+def test_missing_licence_in_a_multiline_list_and_readme_table(make_project, tmp_path: Path) -> None:
+    extra = 'license-files = [\n    "LICENSE",\n    "NOTICE",\n]\n'
+    files = project_files("hatchling", "lic-demo", readme='{ file = "README.md", content-type = "text/markdown" }',
+                          extra=extra)
+    files["LICENSE"] = "MIT License\n"
+    tree = make_project(files, name="lic-demo", git=True)
+    _, findings = build(tree, tmp_path / "dist")
+    missing = only(findings, "B006")
+    line = (tree / "pyproject.toml").read_text().splitlines().index('    "NOTICE",') + 1
+    assert (missing["file"], missing["line"], missing["severity"]) == ("pyproject.toml", line, "error")
+
+
+def test_missing_changelog_in_setup_cfg_file_directive(make_project, tmp_path: Path) -> None:
+    setup_cfg = ("[metadata]\nname = cfg-demo\nversion = 1.0.0\ndescription = demo\n"
+                 "long_description = file: README.rst,\n    CHANGES.rst\nlong_description_content_type = text/x-rst\n"
+                 "\n[options]\npackages = cfg_demo\n")
+    tree = make_project({"setup.cfg": setup_cfg, "setup.py": "from setuptools import setup\nsetup()\n",
+                         "README.rst": "cfg-demo\n========\n", "cfg_demo/__init__.py": ""}, name="cfg-demo", git=True)
+    _, findings = build(tree, tmp_path / "dist")
+    missing = only(findings, "B006")
+    assert (missing["file"], missing["line"], missing["severity"]) == ("setup.cfg", 6, "error")
+
+
+def test_in_tree_backend_that_would_build_without_the_readme(project, tmp_path: Path) -> None:
+    tree = project("in-tree-backend")
+    (tree / "README.md").unlink()
+    run, findings = build(tree, tmp_path / "dist")
+    missing = only(findings, "B006")
+    assert (missing["file"], missing["line"], missing["severity"]) == ("pyproject.toml", 10, "error")
+    assert run.exit_code != 0
+
+
+# --- 3. a Markdown README declared as reStructuredText --------------------------------------------
+
+MARKDOWN = "# rst-demo\n\nInstall it:\n\n```sh\npip install rst-demo\n```\n\nSee [the docs](https://example.invalid/).\n"
+
+
+@pytest.mark.parametrize("backend", ["setuptools", "hatchling", "flit", "pdm"])
+def test_markdown_readme_declared_rst_in_pyproject(backend: str, make_project, tmp_path: Path) -> None:
+    files = project_files(backend, "rst-demo", readme='{ file = "README.md", content-type = "text/x-rst" }')
+    files["README.md"] = MARKDOWN
+    tree = make_project(files, name="rst-demo", git=True)
+    run, findings = build(tree, tmp_path / "dist")
+    mismatch = only(findings, "M025")
+    line = next(number for number, text in enumerate((tree / "pyproject.toml").read_text().splitlines(), 1)
+                if "text/x-rst" in text)
+    assert (mismatch["file"], mismatch["line"], mismatch["severity"]) == ("pyproject.toml", line, "error")
+    assert "README.md is Markdown" in mismatch["message"] and "text/markdown" in mismatch["message"]
+    assert "M003" not in [f["code"] for f in findings]  # no RST error at a Markdown line
+    assert run.exit_code == 1
+
+
+def test_markdown_readme_declared_rst_in_setup_cfg(make_project, tmp_path: Path) -> None:
+    setup_cfg = ("[metadata]\nname = cfg-demo\nversion = 1.0.0\ndescription = demo\n"
+                 "long_description = file: README.md\nlong_description_content_type = text/x-rst\n"
+                 "\n[options]\npackages = cfg_demo\n")
+    tree = make_project({"setup.cfg": setup_cfg, "setup.py": "from setuptools import setup\nsetup()\n",
+                         "README.md": MARKDOWN.replace("rst-demo", "cfg-demo"), "cfg_demo/__init__.py": ""},
+                        name="cfg-demo", git=True)
+    _, findings = build(tree, tmp_path / "dist")
+    mismatch = only(findings, "M025")
+    assert (mismatch["file"], mismatch["line"], mismatch["severity"]) == ("setup.cfg", 6, "error")
+
+
+def test_markdown_readme_declared_rst_in_setup_py(make_project, tmp_path: Path) -> None:
+    setup_py = ('from setuptools import setup\n\nsetup(\n    name="py-demo",\n    version="1.0.0",\n'
+                '    packages=["py_demo"],\n    long_description=open("README.md").read(),\n'
+                '    long_description_content_type="text/x-rst",\n)\n')
+    tree = make_project({"setup.py": setup_py, "README.md": MARKDOWN.replace("rst-demo", "py-demo"),
+                         "MANIFEST.in": "include README.md\n", "py_demo/__init__.py": ""}, name="py-demo", git=True)
+    _, findings = build(tree, tmp_path / "dist")
+    mismatch = only(findings, "M025")
+    assert (mismatch["file"], mismatch["line"], mismatch["severity"]) == ("setup.py", 8, "error")
+
+
+def test_real_rst_error_in_a_second_fragment_points_at_its_file(make_project, tmp_path: Path) -> None:
+    setup_cfg = ("[metadata]\nname = cfg-demo\nversion = 1.0.0\ndescription = demo\n"
+                 "long_description = file: README.rst, CHANGES.rst\nlong_description_content_type = text/x-rst\n"
+                 "\n[options]\npackages = cfg_demo\n")
+    changes = "Changes\n=======\n\n1.0.0\n-----\n\n* First release with ``broken literal.\n"
+    tree = make_project({"setup.cfg": setup_cfg, "setup.py": "from setuptools import setup\nsetup()\n",
+                         "README.rst": "cfg-demo\n========\n\nA demo.\n", "CHANGES.rst": changes,
+                         "MANIFEST.in": "include CHANGES.rst\n", "cfg_demo/__init__.py": ""},
+                        name="cfg-demo", git=True)
+    _, findings = build(tree, tmp_path / "dist")
+    render = only(findings, "M003")
+    assert (render["file"], render["line"], render["severity"]) == ("CHANGES.rst", 7, "error")
+    assert "M025" not in [f["code"] for f in findings]
