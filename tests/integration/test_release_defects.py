@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import py_compile
+import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -294,3 +296,98 @@ def test_real_rst_error_in_a_second_fragment_points_at_its_file(make_project, tm
     render = only(findings, "M003")
     assert (render["file"], render["line"], render["severity"]) == ("CHANGES.rst", 7, "error")
     assert "M025" not in [f["code"] for f in findings]
+
+
+# --- the same defects planted into public projects ------------------------------------------------
+
+def _corpus_copy(corpus_trees: dict[str, Path], name: str, tmp_path: Path) -> Path:
+    if name not in corpus_trees:
+        pytest.skip(f"{name} is not in the corpus")
+    tree = tmp_path / corpus_trees[name].name
+    shutil.copytree(corpus_trees[name], tree, symlinks=True)
+    return tree
+
+
+def _commit(tree: Path) -> None:
+    git = ["git", "-C", str(tree), "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run([*git, "add", "--all"], check=True)
+    subprocess.run([*git, "commit", "--quiet", "--no-verify", "-m", "planted"], check=True)
+
+
+def _line_of(path: Path, text: str) -> int:
+    return next(number for number, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
+def _outside_secret(tmp_path: Path) -> Path:
+    secret = tmp_path / "elsewhere" / "token.txt"
+    secret.parent.mkdir(exist_ok=True)
+    secret.write_text("TOKEN=from-the-build-machine\n")
+    return secret
+
+
+def test_planted_in_pycodestyle_setup_cfg(corpus_trees: dict[str, Path], tmp_path: Path) -> None:
+    tree = _corpus_copy(corpus_trees, "pycodestyle", tmp_path)
+    setup_cfg = tree / "setup.cfg"
+    original = setup_cfg.read_text()
+    (tree / "README.md").write_text(MARKDOWN.replace("rst-demo", "pycodestyle"))
+    setup_cfg.write_text(original.replace("file: README.rst", "file: README.md"))
+    _commit(tree)
+    _, findings = build(tree, tmp_path / "dist-type")
+    mismatch = only(findings, "M025")
+    assert (mismatch["file"], mismatch["line"], mismatch["severity"]) == (
+        "setup.cfg", _line_of(setup_cfg, "long_description_content_type"), "error")
+    setup_cfg.write_text(original.replace("file: README.rst", "file: README.rst,\n    CHANGES.txt"))
+    _commit(tree)
+    _, findings = build(tree, tmp_path / "dist-missing")
+    missing = only(findings, "B006")
+    assert (missing["file"], missing["line"], missing["severity"]) == ("setup.cfg", _line_of(setup_cfg, "CHANGES.txt"),
+                                                                      "error")
+
+
+def test_planted_in_pyjwt_link_and_bytecode(corpus_trees: dict[str, Path], tmp_path: Path) -> None:
+    tree = _corpus_copy(corpus_trees, "pyjwt", tmp_path)
+    manifest = tree / "MANIFEST.in"
+    manifest.write_text(manifest.read_text() + "graft jwt\n")
+    os.symlink(_outside_secret(tmp_path), tree / "jwt" / "token.txt")
+    _commit(tree)
+    (tree / "jwt" / "__pycache__").mkdir(exist_ok=True)
+    cached = tree / "jwt" / "__pycache__" / "utils.cpython-312.pyc"
+    py_compile.compile(str(tree / "jwt" / "utils.py"), cfile=str(cached))
+    outdir = tmp_path / "dist"
+    run, findings = build(tree, outdir)
+    link = only(findings, "C008")
+    assert (link["file"], link["line"], link["severity"]) == ("jwt/token.txt", None, "error")
+    bytecode = only(findings, "W004")
+    assert (bytecode["file"], bytecode["line"], bytecode["severity"]) == (
+        "MANIFEST.in", _line_of(manifest, "graft jwt"), "error")
+    assert run.exit_code == 1 and (not outdir.exists() or not any(outdir.iterdir()))
+
+
+def test_planted_in_attrs_hatchling(corpus_trees: dict[str, Path], tmp_path: Path) -> None:
+    tree = _corpus_copy(corpus_trees, "attrs", tmp_path)
+    pyproject_toml = tree / "pyproject.toml"
+    pyproject_toml.write_text(pyproject_toml.read_text().replace('path = "CHANGELOG.md"', 'path = "CHANGES.md"'))
+    _commit(tree)
+    _, findings = build(tree, tmp_path / "dist-missing")
+    missing = only(findings, "B006")
+    assert (missing["file"], missing["line"], missing["severity"]) == (
+        "pyproject.toml", _line_of(pyproject_toml, 'path = "CHANGES.md"'), "error")
+    subprocess.run(["git", "-C", str(tree), "checkout", "--quiet", "HEAD~1", "--", "pyproject.toml"], check=True)
+    os.symlink(os.path.relpath(_outside_secret(tmp_path), tree / "src" / "attr"), tree / "src" / "attr" / "token.txt")
+    _commit(tree)
+    outdir = tmp_path / "dist-link"
+    _, findings = build(tree, outdir)
+    link = only(findings, "C008")
+    assert (link["file"], link["line"], link["severity"]) == ("src/attr/token.txt", None, "error")
+    assert not outdir.exists() or not any(outdir.iterdir())
+
+
+def test_planted_in_typer_pdm(corpus_trees: dict[str, Path], tmp_path: Path) -> None:
+    tree = _corpus_copy(corpus_trees, "typer", tmp_path)
+    os.symlink(_outside_secret(tmp_path), tree / "typer" / "token.txt")
+    _commit(tree)
+    outdir = tmp_path / "dist"
+    _, findings = build(tree, outdir)
+    link = only(findings, "C008")
+    assert (link["file"], link["line"], link["severity"]) == ("typer/token.txt", None, "error")
+    assert not outdir.exists() or not any(outdir.iterdir())
