@@ -48,7 +48,9 @@ SETUP_PY_RAISED = rule(
 DECLARED_FILE_MISSING = rule(
     "B006", "declared-file-missing", Severity.ERROR, "a file named by the configuration does not exist",
     why="A README or license file named in the project's configuration is read at build time; "
-    "when it is missing the build fails (or, worse, publishes without it).",
+    "when it is missing the build fails (or, worse, publishes without it: an in-tree backend, a readme "
+    "plugin or a setup.py guarded by `os.path.exists` falls back to an empty description). It is checked "
+    "before any backend runs. Example: `readme = \"README.md\"` in [project] with only README.rst in the tree.",
     fix="Create the file, or correct its name in the configuration line given.",
 )
 MISSING_FROM_SDIST = rule(
@@ -196,7 +198,7 @@ def backend_unavailable_finding(sources: ProjectSources, backend: str, detail: s
 def declared_files_finding(sources: ProjectSources) -> Finding | None:
     """Before building: a README or license file that the configuration names but that does not exist
     (at the line naming it: deploypack/project/declared_files.py)."""
-    texts = {name: text for name in ("pyproject.toml", "setup.cfg") if (text := sources.text(name))}
+    texts = {name: text for name in ("pyproject.toml", "setup.cfg", "setup.py") if (text := sources.text(name))}
     for each in declared_files(texts):
         if not (sources.project_dir / each.name).exists():
             return DECLARED_FILE_MISSING.at(

@@ -2,7 +2,8 @@
 
 Read from text, for every backend: `[project] readme / license / license-files` (hatchling, flit,
 pdm, setuptools), `[tool.poetry] readme`, `[tool.flit.metadata] description-file`, the fragments
-of hatch-fancy-pypi-readme, and setup.cfg's `file:` directives and `license_file(s)`. The line is
+of hatch-fancy-pypi-readme, setup.cfg's `file:` directives and `license_file(s)`, and the README
+or licence files setup.py opens by a literal name. The line is
 the one holding the name inside the table that declares it, so a name mentioned elsewhere too
 (an sdist include list, a comment) does not move the finding.
 """
@@ -34,6 +35,7 @@ def declared_files(texts: Mapping[str, str]) -> list[DeclaredFile]:
     """Every literal README/licence path named in pyproject.toml and setup.cfg (globs left out)."""
     found = list(_pyproject_files(texts.get("pyproject.toml") or ""))
     found += _setup_cfg_files(texts.get("setup.cfg") or "")
+    found += _setup_py_files(texts.get("setup.py") or "")
     return [each for each in found if not _GLOB.search(each.name)]
 
 
@@ -71,6 +73,22 @@ def _pyproject_files(text: str) -> Iterator[DeclaredFile]:
 def _names(value: Any) -> list[str]:
     items = value if isinstance(value, list) else [value]
     return [item.strip() for item in items if isinstance(item, str) and item.strip()]
+
+
+# setup.py is code: only a README/licence-like literal that the same line opens or reads counts
+# (`open("README.md")`, `Path(here, "README.rst").read_text()`), guarded by an `exists()` or not.
+_READS = re.compile(r"\bopen\s*\(|\.read_text\s*\(|\.read\s*\(|\bread\s*\(")
+_DOC_NAME = re.compile(r"""["']((?:[\w.-]+/)*(?:readme|licen[cs]e|copying|changes|changelog|history|notice|authors)"""
+                       r"""(?:\.(?:md|markdown|rst|txt))?)["']""", re.IGNORECASE)
+
+
+def _setup_py_files(text: str) -> list[DeclaredFile]:
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        code = line.split("#", 1)[0]
+        if _READS.search(code):
+            found += [DeclaredFile(name, "setup.py", number, "setup.py reads it") for name in _DOC_NAME.findall(code)]
+    return found
 
 
 _CFG_KEYS = ("long_description", "description", "license_file", "license_files")

@@ -240,6 +240,20 @@ def test_in_tree_backend_that_would_build_without_the_readme(project, tmp_path: 
     assert run.exit_code != 0
 
 
+def test_setup_py_falling_back_to_an_empty_description(make_project, tmp_path: Path) -> None:
+    """setup.py guards the read with exists(): the build would succeed with no description."""
+    setup_py = ('import os\nfrom setuptools import setup\n\nlong_description = ""\n'
+                'if os.path.exists("README.rst"):\n    long_description = open("README.rst").read()\n\n'
+                'setup(name="quiet-demo", version="1.0.0", packages=["quiet_demo"],\n'
+                '      long_description=long_description)\n')
+    tree = make_project({"setup.py": setup_py, "README.md": "# quiet-demo\n", "quiet_demo/__init__.py": ""},
+                        name="quiet-demo", git=True)
+    run, findings = build(tree, tmp_path / "dist")
+    missing = only(findings, "B006")
+    assert (missing["file"], missing["line"], missing["severity"]) == ("setup.py", 6, "error")
+    assert "README.rst" in missing["message"] and run.exit_code != 0
+
+
 # --- 3. a Markdown README declared as reStructuredText --------------------------------------------
 
 MARKDOWN = "# rst-demo\n\nInstall it:\n\n```sh\npip install rst-demo\n```\n\nSee [the docs](https://example.invalid/).\n"
