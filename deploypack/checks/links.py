@@ -19,11 +19,12 @@ from deploypack.read.archives import Distribution
 
 LINK_OUTSIDE = rule(
     "C008", "symlink-outside-project", Severity.ERROR,
-    "a symbolic link of the source tree points outside the project, and the build took it",
+    "a symbolic link of the source tree points outside the project",
     why="Backends that follow the link ship the target's content as an ordinary file, so a file of the "
     "build machine (`/etc/passwd`, a key in the home directory) is published with the release; backends "
     "that keep it make an sdist that builds nowhere else, and some refuse the project outright. deploypack "
-    "writes no output when it finds one. Example: `mypkg/data.txt -> ../../secrets/data.txt`.",
+    "writes no output when the distributions hold one (or the content it led to); a committed link they "
+    "leave out is a warning. Example: `mypkg/data.txt -> ../../secrets/data.txt`.",
     fix="Replace the link with a copy of the file it should ship (`cp --remove-destination \"$(readlink -f "
     "mypkg/data.txt)\" mypkg/data.txt`), or delete it and exclude it from the distributions.",
 )
@@ -54,10 +55,16 @@ def _message(link: OutsideLink, what: str) -> str:
 
 @check(LINK_OUTSIDE, needs_source=True)
 def links_stay_inside(context: CheckContext) -> Iterator[Finding]:
+    tracked = frozenset(context.git_files or ())
     for link in context.outside_links:
         shipped = [(dist, found) for dist in context.distributions if (found := _shipped(link, dist))]
         if not shipped:
-            continue  # left out of both archives: nothing of the target is published
+            # Left out of both archives, nothing of the target is published; a committed link is still
+            # part of the release's source, and another backend or version would follow it.
+            if link.path in tracked:
+                yield LINK_OUTSIDE.at(_message(link, "the distributions leave it out today, but it is committed"),
+                                      file=link.path, severity=Severity.WARNING)
+            continue
         what = "; ".join(f"{dist.filename} {how}" for dist, (_, how) in shipped)
         yield LINK_OUTSIDE.at(_message(link, what), file=link.path,
                               artifact=shipped[0][0].filename, member=shipped[0][1][0])

@@ -108,6 +108,26 @@ def test_symlink_out_of_the_tree_is_an_error_at_the_link(backend: str, kind: str
     assert not any(f["file"] in ("<frozen runpy>", None) and f["severity"] == "error" for f in findings), findings
 
 
+@pytest.mark.parametrize(("backend", "severity"), [
+    ("hatchling", "error"),  # follows a link to a directory: the sdist and the wheel hold the target's files
+    ("setuptools", "warning"),  # leaves it out: nothing is published, but the committed link is reported
+])
+def test_link_to_a_directory_outside(backend: str, severity: str, make_project, tmp_path: Path) -> None:
+    outside = tmp_path / "keys"
+    outside.mkdir()
+    (outside / "deploy.key").write_text("not for publishing\n")
+    tree = make_project(project_files(backend, "dir-demo"), name="dir-demo")
+    os.symlink(outside, tree / "dir_demo" / "keys")
+    git_init(tree)
+    outdir = tmp_path / "dist"
+    run, findings = build(tree, outdir)
+    link = only(findings, "C008")
+    assert (link["file"], link["line"], link["severity"]) == ("dir_demo/keys", None, severity)
+    assert str(outside) in link["message"]
+    assert (run.exit_code == 1) == (severity == "error")
+    assert any(outdir.glob("*.whl")) == (severity == "warning")
+
+
 def test_link_inside_the_checkout_is_not_outside(make_project, tmp_path: Path) -> None:
     """A monorepo package linking the repository's licence links inside the checkout: no C008."""
     repo = tmp_path / "repo"
