@@ -260,6 +260,16 @@ def test_in_tree_backend_that_would_build_without_the_readme(project, tmp_path: 
     assert run.exit_code != 0
 
 
+def test_missing_readme_of_a_tool_poetry_table(make_project, tmp_path: Path) -> None:
+    pyproject_toml = ('[build-system]\nrequires = ["poetry-core>=1.9"]\nbuild-backend = "poetry.core.masonry.api"\n\n'
+                      '[tool.poetry]\nname = "po-demo"\nversion = "1.0.0"\ndescription = "d"\n'
+                      'authors = ["A <a@example.invalid>"]\n# README.md is shown on the index\nreadme = "README.md"\n')
+    tree = make_project({"pyproject.toml": pyproject_toml, "po_demo/__init__.py": ""}, name="po-demo", git=True)
+    _, findings = build(tree, tmp_path / "dist")
+    missing = only(findings, "B006")
+    assert (missing["file"], missing["line"], missing["severity"]) == ("pyproject.toml", 11, "error")
+
+
 def test_setup_py_falling_back_to_an_empty_description(make_project, tmp_path: Path) -> None:
     """setup.py guards the read with exists(): the build would succeed with no description."""
     setup_py = ('import os\nfrom setuptools import setup\n\nlong_description = ""\n'
@@ -279,7 +289,7 @@ def test_setup_py_falling_back_to_an_empty_description(make_project, tmp_path: P
 MARKDOWN = "# rst-demo\n\nInstall it:\n\n```sh\npip install rst-demo\n```\n\nSee [the docs](https://example.invalid/).\n"
 
 
-@pytest.mark.parametrize("backend", ["setuptools", "hatchling", "flit", "pdm"])
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
 def test_markdown_readme_declared_rst_in_pyproject(backend: str, make_project, tmp_path: Path) -> None:
     files = project_files(backend, "rst-demo", readme='{ file = "README.md", content-type = "text/x-rst" }')
     files["README.md"] = MARKDOWN
