@@ -435,3 +435,29 @@ def test_planted_in_typer_pdm(corpus_trees: dict[str, Path], tmp_path: Path) -> 
     link = only(findings, "C008")
     assert (link["file"], link["line"], link["severity"]) == ("typer/token.txt", None, "error")
     assert not outdir.exists() or not any(outdir.iterdir())
+
+
+def test_rst_error_in_a_setuptools_dynamic_readme_of_two_files(make_project, tmp_path: Path) -> None:
+    pyproject_toml = ('[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n'
+                      '[project]\nname = "dyn-demo"\nversion = "1.0.0"\ndynamic = ["readme"]\n\n'
+                      '[tool.setuptools.dynamic]\nreadme = { file = ["README.rst", "CHANGES.rst"], '
+                      'content-type = "text/x-rst" }\n')
+    changes = "\nChanges\n=======\n\n* Fixed the `parser <https://example.invalid/>`_.\n* Broke ``this.\n"
+    tree = make_project({"pyproject.toml": pyproject_toml, "README.rst": "dyn-demo\n========\n\nA demo.\n",
+                         "CHANGES.rst": changes, "MANIFEST.in": "include CHANGES.rst\n", "dyn_demo/__init__.py": ""},
+                        name="dyn-demo", git=True)
+    _, findings = build(tree, tmp_path / "dist")
+    render = only(findings, "M003")
+    assert (render["file"], render["line"], render["severity"]) == ("CHANGES.rst", 6, "error")
+
+
+def test_rst_error_in_a_description_built_by_code_says_it_cannot_be_traced(make_project, tmp_path: Path) -> None:
+    setup_py = ('from setuptools import setup\n\nbadge = "``unclosed"\nsetup(\n    name="code-demo",\n'
+                '    version="1.0.0",\n    packages=["code_demo"],\n'
+                '    long_description="code-demo\\n=========\\n\\n" + badge + " literal\\n",\n'
+                '    long_description_content_type="text/x-rst",\n)\n')
+    tree = make_project({"setup.py": setup_py, "code_demo/__init__.py": ""}, name="code-demo", git=True)
+    _, findings = build(tree, tmp_path / "dist")
+    render = only(findings, "M003")
+    assert render["severity"] == "error" and "could not be traced back to a project file" in render["message"]
+    assert "line 4 of the description" in render["message"]
