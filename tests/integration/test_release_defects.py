@@ -106,6 +106,7 @@ def test_symlink_out_of_the_tree_is_an_error_at_the_link(backend: str, kind: str
     assert run.exit_code != 0
     assert not outdir.exists() or not any(outdir.iterdir())  # the target's content is never published
     assert not any(f["file"] in ("<frozen runpy>", None) and f["severity"] == "error" for f in findings), findings
+    assert [f["code"] for f in findings if f["file"] == link["file"]] == ["C008"]  # one finding for the link
 
 
 @pytest.mark.parametrize(("backend", "severity"), [
