@@ -249,7 +249,7 @@ def _bytecode_sources(context: CheckContext, wheel: Distribution, found: list[st
 
 def _config_texts(context: CheckContext) -> dict[str, str]:
     """MANIFEST.in and the configuration, from the tree when there is one, else as the sdist froze them."""
-    names = ("MANIFEST.in", "pyproject.toml", "setup.cfg")
+    names = ("MANIFEST.in", "pyproject.toml", "setup.cfg", "setup.py")
     if context.sources is not None:
         return {name: text for name in names if (text := context.sources.text(name)) is not None}
     sdist = context.sdist

@@ -35,7 +35,8 @@ def including_line(texts: Mapping[str, str], paths: Sequence[str]) -> tuple[str,
     (project-relative, or as installed), or None when no configuration line names them."""
     for found in (_manifest_lines(texts.get("MANIFEST.in", ""), paths),
                   _pyproject_lines(texts.get("pyproject.toml", ""), paths),
-                  _setup_cfg_lines(texts.get("setup.cfg", ""), paths)):
+                  _setup_cfg_lines(texts.get("setup.cfg", ""), paths),
+                  _setup_py_lines(texts.get("setup.py", ""), paths)):
         if found is not None:
             return found
     return None
@@ -124,6 +125,21 @@ def _setup_cfg_lines(text: str, paths: Sequence[str]) -> tuple[str, int, str] | 
                 line = literal_line(text, "options.package_data", pattern, quoted=False)
                 if line is not None:
                     return "setup.cfg", line, text.splitlines()[line - 1].strip()
+    return None
+
+
+_PACKAGE_DATA_CALL = re.compile(r"\bpackage_data\s*=\s*\{([^}]*)\}", re.S)
+_QUOTED = re.compile(r"""["']([^"'\n]+)["']""")
+
+
+def _setup_py_lines(text: str, paths: Sequence[str]) -> tuple[str, int, str] | None:
+    """setup.py's literal `package_data={"": ["*"]}` (code is not run: only the literal form is read)."""
+    for call in _PACKAGE_DATA_CALL.finditer(text):
+        start = text.count("\n", 0, call.start(1)) + 1
+        for offset, line in enumerate(call.group(1).split("\n")):
+            patterns = _QUOTED.findall(line.split(":", 1)[-1] if ":" in line else line)
+            if any(_package_data_matches("", pattern, paths) for pattern in patterns):
+                return "setup.py", start + offset, text.splitlines()[start + offset - 1].strip()
     return None
 
 

@@ -184,6 +184,18 @@ def test_bytecode_from_setuptools_package_data(make_project, tmp_path: Path) -> 
     assert (bytecode["file"], bytecode["line"], bytecode["severity"]) == ("MANIFEST.in", 1, "error")
 
 
+def test_bytecode_from_setup_py_package_data(make_project, tmp_path: Path) -> None:
+    setup_py = ('from setuptools import setup\n\nsetup(\n    name="byte-demo",\n    version="1.0.0",\n'
+                '    packages=["byte_demo"],\n    package_data={\n        "byte_demo": ["*.json"],\n'
+                '        "": ["**/*"],\n    },\n)\n')
+    tree = make_project({"setup.py": setup_py, "README.md": "# byte-demo\n", "byte_demo/__init__.py": "",
+                         "byte_demo/core.py": "VALUE = 1\n"}, name="byte-demo", git=True)
+    _with_bytecode(tree, "byte_demo")
+    _, findings = build(tree, tmp_path / "dist")
+    bytecode = only(findings, "W004")
+    assert (bytecode["file"], bytecode["line"], bytecode["severity"]) == ("setup.py", 9, "error")
+
+
 def test_bytecode_from_pdm_includes(make_project, tmp_path: Path) -> None:
     extra = '\n[tool.pdm.build]\nincludes = [\n    "byte_demo/",\n    "byte_demo/__pycache__/*.pyc",\n]\n'
     files = project_files("pdm", "byte-demo", extra=extra)
