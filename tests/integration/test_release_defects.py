@@ -196,6 +196,20 @@ def test_bytecode_from_setup_py_package_data(make_project, tmp_path: Path) -> No
     assert (bytecode["file"], bytecode["line"], bytecode["severity"]) == ("setup.py", 9, "error")
 
 
+def test_bytecode_force_included_by_hatch(make_project, tmp_path: Path) -> None:
+    extra = ('\n[tool.hatch.build.targets.sdist.force-include]\n"byte_demo/__pycache__" = "byte_demo/__pycache__"\n'
+             '\n[tool.hatch.build.targets.wheel.force-include]\n"byte_demo/__pycache__" = "byte_demo/__pycache__"\n')
+    files = project_files("hatchling", "byte-demo", extra=extra)
+    files["byte_demo/core.py"] = "VALUE = 1\n"
+    tree = make_project(files, name="byte-demo", git=True)
+    _with_bytecode(tree, "byte_demo")
+    _, findings = build(tree, tmp_path / "dist")
+    bytecode = only(findings, "W004")
+    lines = (tree / "pyproject.toml").read_text().splitlines()
+    wheel_table = lines.index("[tool.hatch.build.targets.wheel.force-include]") + 1
+    assert (bytecode["file"], bytecode["line"], bytecode["severity"]) == ("pyproject.toml", wheel_table + 1, "error")
+
+
 def test_bytecode_from_pdm_includes(make_project, tmp_path: Path) -> None:
     extra = '\n[tool.pdm.build]\nincludes = [\n    "byte_demo/",\n    "byte_demo/__pycache__/*.pyc",\n]\n'
     files = project_files("pdm", "byte-demo", extra=extra)
@@ -211,7 +225,7 @@ def test_bytecode_from_pdm_includes(make_project, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("backend", ["hatchling", "flit", "poetry"])
-def test_backends_that_never_ship_bytecode_stay_quiet(backend: str, make_project, tmp_path: Path) -> None:
+def test_backends_that_do_not_ship_bytecode_by_default_stay_quiet(backend: str, make_project, tmp_path: Path) -> None:
     files = project_files(backend, "byte-demo")
     files["byte_demo/core.py"] = "VALUE = 1\n"
     tree = make_project(files, name="byte-demo", git=True)
