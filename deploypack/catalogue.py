@@ -19,7 +19,7 @@ from deploypack.core.rules import FORMER_CODES, Rule, declared_rules
 
 # The check modules, in report order: a module's checks run in the order it declares them.
 CHECK_MODULES = tuple(f"deploypack.checks.{name}" for name in (
-    "archive", "classifiers", "consistency", "hygiene", "layout", "license", "metadata",
+    "archive", "classifiers", "consistency", "hygiene", "layout", "license", "links", "metadata",
     "readme", "release", "requirements", "sdist", "wheel",
 ))
 # Modules that declare rules for findings made outside the checks.

@@ -14,6 +14,7 @@ from pathlib import Path
 from deploypack.core.findings import Finding, Severity
 from deploypack.core.rules import rule
 from deploypack.core.toml import tomllib
+from deploypack.project.declared_files import declared_files
 from deploypack.project.sources import ProjectSources, toml_key_line, toml_table_line
 
 PYPROJECT_SYNTAX = rule(
@@ -47,7 +48,9 @@ SETUP_PY_RAISED = rule(
 DECLARED_FILE_MISSING = rule(
     "B006", "declared-file-missing", Severity.ERROR, "a file named by the configuration does not exist",
     why="A README or license file named in the project's configuration is read at build time; "
-    "when it is missing the build fails (or, worse, publishes without it).",
+    "when it is missing the build fails (or, worse, publishes without it: an in-tree backend, a readme "
+    "plugin or a setup.py guarded by `os.path.exists` falls back to an empty description). It is checked "
+    "before any backend runs. Example: `readme = \"README.md\"` in [project] with only README.rst in the tree.",
     fix="Create the file, or correct its name in the configuration line given.",
 )
 MISSING_FROM_SDIST = rule(
@@ -193,49 +196,16 @@ def backend_unavailable_finding(sources: ProjectSources, backend: str, detail: s
 
 
 def declared_files_finding(sources: ProjectSources) -> Finding | None:
-    """Before building: a README or license file that the configuration names but that does not exist."""
-    for file_name, config_file, line in _declared_files(sources):
-        if not (sources.project_dir / file_name).exists():
+    """Before building: a README or license file that the configuration names but that does not exist
+    (at the line naming it: deploypack/project/declared_files.py)."""
+    texts = {name: text for name in ("pyproject.toml", "setup.cfg", "setup.py") if (text := sources.text(name))}
+    for each in declared_files(texts):
+        if not (sources.project_dir / each.name).exists():
             return DECLARED_FILE_MISSING.at(
-                f"{config_file} names {file_name!r}, which does not exist in the project",
-                file=config_file, line=line,
+                f"{each.config} names {each.name!r} ({each.what}), which does not exist in the project",
+                file=each.config, line=each.line,
             )
     return None
-
-
-def _declared_files(sources: ProjectSources) -> list[tuple[str, str, int | None]]:
-    """(file, config file, line) for every README/license file the configuration names literally."""
-    names: list[tuple[str, str]] = []
-    text = sources.text("pyproject.toml")
-    if text:
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError:
-            data = {}
-        project = data.get("project", {})
-        poetry = data.get("tool", {}).get("poetry", {})
-        for readme in (project.get("readme"), poetry.get("readme")):
-            if isinstance(readme, dict):
-                readme = readme.get("file")
-            for name in readme if isinstance(readme, list) else [readme]:
-                if isinstance(name, str):
-                    names.append((name, "pyproject.toml"))
-        license_table = project.get("license")
-        if isinstance(license_table, dict) and isinstance(license_table.get("file"), str):
-            names.append((license_table["file"], "pyproject.toml"))
-        for pattern in project.get("license-files") or []:
-            if isinstance(pattern, str) and not any(ch in pattern for ch in "*?["):
-                names.append((pattern, "pyproject.toml"))  # a literal path, not a glob
-    found = [(name, config, _config_line(sources, name)[1]) for name, config in names]
-    cfg = sources.text("setup.cfg")
-    if cfg:
-        for number, line in enumerate(cfg.splitlines(), start=1):
-            match = re.match(r"^\s*(long_description|description)\s*=\s*file:\s*(.+)$", line)
-            if match:
-                for name in match.group(2).split(","):
-                    if name.strip():
-                        found.append((name.strip(), "setup.cfg", number))
-    return found
 
 
 def failure_finding(

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from deploypack.core.findings import Finding, Severity
 from deploypack.core.rules import Rule
+from deploypack.project.links import OutsideLink
 from deploypack.project.release import ReleaseInfo
 from deploypack.project.sources import ProjectSources
 from deploypack.read.archives import Distribution
@@ -40,6 +41,7 @@ class CheckContext:
     sources: ProjectSources | None = None  # None when checking dists built elsewhere
     release: ReleaseInfo = ReleaseInfo()
     git_files: tuple[str, ...] | None = None  # files tracked by git, project-relative
+    outside_links: tuple[OutsideLink, ...] = ()  # links of the tree leading out of it, found before the build
 
     @property
     def sdist(self) -> Distribution | None:

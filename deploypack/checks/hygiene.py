@@ -202,9 +202,12 @@ def _sdist_link(dist: Distribution, member: Member) -> tuple[str, Severity] | No
 @check(LINK, UNSAFE_MODE)
 def links_and_modes(context: CheckContext) -> Iterator[Finding]:
     collector = _Collector(context)
+    outside = {link.path for link in context.outside_links}  # C008 reports those, at the same path
     for dist in context.distributions:
         for member in dist.members:
             if member.type == "symlink" and dist.kind == "sdist":
+                if member.path in outside:
+                    continue
                 link = _sdist_link(dist, member)
                 if link is not None:
                     collector.add(dist, member, LINK, link[0], severity=link[1])

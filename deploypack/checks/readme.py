@@ -45,6 +45,19 @@ README_CONTENT_TYPE_UNKNOWN = rule(
     "one of text/markdown, text/x-rst, text/plain.",
 )
 
+README_TYPE_MISMATCH = rule(
+    "M025", "readme-markdown-declared-rst", Severity.ERROR,
+    "a Markdown README is declared as reStructuredText",
+    why="The index renders the long description as the declared type: Markdown read as reStructuredText "
+    "shows as a wall of raw `#` and `[links](...)`, or is refused on upload when it happens not to parse as "
+    "RST (the errors then point at Markdown lines, which is misleading). Example: `long_description_content_type "
+    "= text/x-rst` with `long_description = file: README.md`.",
+    fix="Declare the type the file is written in at the line given: `text/markdown` "
+    "(`content-type = \"text/markdown\"` in pyproject.toml's readme table, "
+    "`long_description_content_type = text/markdown` in setup.cfg or setup.py), or drop the content type from "
+    "pyproject.toml so the `.md` extension decides it.",
+)
+
 KNOWN_CONTENT_TYPES = ("text/markdown", "text/x-rst", "text/plain")
 _MARKDOWN_VARIANTS = ("GFM", "CommonMark")
 _TEXT_SUFFIXES = (".rst", ".md", ".markdown", ".txt", ".text")
@@ -176,7 +189,34 @@ def _descriptions(context: CheckContext) -> Iterator[tuple[Distribution, str, st
         yield dist, description, content_type
 
 
-@check(README_RENDER, README_CONTENT_TYPE, README_MISSING, README_CONTENT_TYPE_UNKNOWN)
+_MARKDOWN_SIGNS = (
+    ("`# heading` lines", re.compile(r"^#{1,6} \S", re.M)),
+    ("``` fences", re.compile(r"^\s*```", re.M)),
+    ("[text](url) links", re.compile(r"!?\[[^\]\n]+\]\((?:https?://|\.{0,2}/|#|[\w-]+\.)[^)\s]*\)")),
+)
+_RST_SIGNS = re.compile(r"^\.\. [\w-]+::|^(={3,}|-{3,}|~{3,})\s*$|`_\b|^:\w+:", re.M)
+
+
+def markdown_evidence(description: str, source: str | None) -> list[str]:
+    """Why the text is Markdown (its file's extension, its syntax), or [] when it may well be RST."""
+    evidence = []
+    if source is not None and source.lower().endswith((".md", ".markdown")):
+        evidence.append(f"the {source.rsplit('.', 1)[-1]} extension of {source}")
+    signs = [name for name, pattern in _MARKDOWN_SIGNS if pattern.search(description)]
+    if signs and (evidence or (len(signs) >= 2 and not _RST_SIGNS.search(description))):
+        evidence.append("Markdown syntax (" + ", ".join(signs) + ")")
+    return evidence if evidence and (signs or not _RST_SIGNS.search(description)) else []
+
+
+def _declared_source(context: CheckContext, texts: dict[str, str], start: str | None) -> str | None:
+    """The file the description comes from: the one it starts with, else the configured README."""
+    if start is not None:
+        return start
+    configured = _configured_readmes(context) if context.sources is not None else []
+    return configured[0] if len(configured) == 1 else None
+
+
+@check(README_RENDER, README_CONTENT_TYPE, README_MISSING, README_CONTENT_TYPE_UNKNOWN, README_TYPE_MISMATCH)
 def readme_renders(context: CheckContext) -> Iterator[Finding]:
     texts: dict[str, str] | None = None
     for dist, description, content_type in _descriptions(context):
@@ -199,6 +239,17 @@ def readme_renders(context: CheckContext) -> Iterator[Finding]:
                 f"{dist.filename}: Description-Content-Type is missing, so the index renders the README as "
                 "reStructuredText", artifact=dist.filename, **(at(declared) if declared else {"file": start}),
             )
+        if content_type and parse_content_type(content_type)[0] == "text/x-rst":
+            source = _declared_source(context, texts, start)
+            evidence = markdown_evidence(description, source)
+            if evidence:
+                location = locate(context, content_type.split(";")[0].strip(), "description_content_type")
+                yield README_TYPE_MISMATCH.at(
+                    f"{source or 'the long description'} is Markdown (by {' and '.join(evidence)}) but is declared "
+                    f"as reStructuredText ({content_type}): declare text/markdown", artifact=dist.filename,
+                    **(at(location) if location else {"file": source}),
+                )
+                continue  # its RST errors would point at Markdown lines
         problems = render_problems(description, content_type or "text/x-rst")
         for line, message in problems or ():
             line = inline_markup_line(description, line, message)
@@ -211,6 +262,7 @@ def readme_renders(context: CheckContext) -> Iterator[Finding]:
             else:
                 yield README_RENDER.at(
                     "the long description does not render on the index"
-                    + (f" (line {line} of the description)" if line else "") + f": {message}",
+                    + (f" (line {line} of the description, which could not be traced back to a project file)"
+                       if line else "") + f": {message}",
                     artifact=dist.filename, file=start,
                 )

@@ -16,6 +16,7 @@ from deploypack.checks.wheel import listing, top_level_names
 from deploypack.core.findings import Finding, Severity
 from deploypack.core.rules import rule
 from deploypack.core.toml import tomllib
+from deploypack.project.declared_files import declared_files
 from deploypack.project.packaging_config import cfg_list, cfg_sections, matches_any, sdist_exclusions, toml_table
 from deploypack.project.sources import toml_key_line
 
@@ -137,12 +138,19 @@ def declared_files_in_sdist(context: CheckContext) -> Iterator[Finding]:
             continue
         line = None
         if context.sources is not None and context.sources.text(config):
-            line = toml_key_line(context.sources.text(config) or "", table, key)
+            line = _naming_line(context, config, named) or toml_key_line(context.sources.text(config) or "", table, key)
         yield DECLARED_FILE_MISSING.at(
             f"{config} names {named!r} ({key}), but {sdist.filename} does not hold it",
             file=config if context.sources is not None else None, line=line,
             artifact=sdist.filename, member=config,
         )
+
+
+def _naming_line(context: CheckContext, config: str, named: str) -> int | None:
+    """The line of the tree's `config` naming `named` in the setting that declares it."""
+    assert context.sources is not None
+    texts = {name: text for name in ("pyproject.toml", "setup.cfg") if (text := context.sources.text(name))}
+    return next((each.line for each in declared_files(texts) if each.config == config and each.name == named), None)
 
 
 # --- tracked files left out ---------------------------------------------------------------------

@@ -13,6 +13,7 @@ from deploypack.checks import CheckContext, check
 from deploypack.checks.layout import SourceLocator, data_dir, install_path, is_importable_name, tree_files
 from deploypack.core.findings import Finding, Severity
 from deploypack.core.rules import rule
+from deploypack.project.includes import including_line
 from deploypack.read.archives import Distribution, Member
 
 RECORD_MISSING = rule(
@@ -36,11 +37,14 @@ RECORD_MISMATCH = rule(
     "(`wheel unpack` then `wheel pack`).",
 )
 BYTECODE = rule(
-    "W004", "bytecode-in-wheel", Severity.WARNING, "the wheel ships compiled bytecode (.pyc, __pycache__)",
-    why="Installers compile bytecode themselves for the interpreter in use; shipped .pyc files are "
-    "for one Python version, waste space and can shadow the sources with stale code.",
-    fix="Remove __pycache__ and *.pyc from the build tree and exclude them in MANIFEST.in "
-    "(`global-exclude *.py[cod]`) or the backend's exclude setting.",
+    "W004", "bytecode-in-wheel", Severity.ERROR, "the wheel ships compiled bytecode (.pyc, __pycache__)",
+    why="Bytecode is compiled for one interpreter version: installers compile their own, so shipped .pyc "
+    "files are at best dead weight and at worst stale code for another Python that shadows the sources. "
+    "It is swept in by a broad inclusion of the tree, e.g. MANIFEST.in `graft mypkg` after a test run "
+    "left mypkg/__pycache__/ behind.",
+    fix="Exclude bytecode at the configuration line given: in MANIFEST.in add `global-exclude *.py[cod]` and "
+    "`prune **/__pycache__` after the graft; with hatch, pdm or poetry narrow the include pattern or add "
+    "`__pycache__` to the excludes. Then delete the __pycache__ directories and rebuild.",
 )
 NOT_IMPORTABLE = rule(
     "W005", "module-not-importable", Severity.ERROR, "Python modules installed at a path that cannot be imported",
@@ -217,9 +221,41 @@ def no_bytecode(context: CheckContext) -> Iterator[Finding]:
     for wheel in context.wheels:
         found = [m.path for m in wheel.members
                  if m.path.endswith((".pyc", ".pyo")) or "__pycache__" in m.path.split("/")]
-        if found:
-            yield BYTECODE.at(f"{wheel.filename} holds {len(found)} bytecode file{'s' if len(found) != 1 else ''}: "
-                              f"{listing(found)}", artifact=wheel.filename, member=found[0])
+        if not found:
+            continue
+        count = f"{len(found)} bytecode file{'s' if len(found) != 1 else ''}"
+        message = f"{wheel.filename} holds {count}: {listing(found)}"
+        tree = _bytecode_sources(context, wheel, found)
+        line = including_line(_config_texts(context), tree + found)
+        if line is not None:
+            yield BYTECODE.at(f"{message}; `{line[2]}` ({line[0]} line {line[1]}) includes them",
+                              file=line[0], line=line[1], artifact=wheel.filename, member=found[0])
+        else:
+            directory = next((path.rpartition("/")[0] for path in tree if "__pycache__" in path), None)
+            yield BYTECODE.at(message, file=directory or (tree[0] if tree else None),
+                              artifact=wheel.filename, member=found[0])
+
+
+def _bytecode_sources(context: CheckContext, wheel: Distribution, found: list[str]) -> list[str]:
+    """The tree paths the bytecode came from: as the sdist holds them (it is not tracked by git)."""
+    sdist = context.sdist
+    installed = [install_path(path, data_dir(wheel)) or path for path in found]
+    if sdist is None:
+        return []
+    wanted = set(installed)
+    return [m.path for m in sdist.members
+            if m.path in wanted or any(m.path.endswith("/" + path) for path in installed[:_LISTED])]
+
+
+def _config_texts(context: CheckContext) -> dict[str, str]:
+    """MANIFEST.in and the configuration, from the tree when there is one, else as the sdist froze them."""
+    names = ("MANIFEST.in", "pyproject.toml", "setup.cfg", "setup.py")
+    if context.sources is not None:
+        return {name: text for name in names if (text := context.sources.text(name)) is not None}
+    sdist = context.sdist
+    if sdist is None:
+        return {}
+    return {name: sdist.contents[name].decode("utf-8", "replace") for name in names if name in sdist.contents}
 
 
 _MODULE_PART = re.compile(r"\w+")

@@ -22,15 +22,19 @@ from deploypack.build import reproducible
 from deploypack.build.engine import Builder, BuildResult
 from deploypack.build.log import BuildLog
 from deploypack.checks import Check, CheckContext, apply_selection, run_checks
+from deploypack.checks import links as link_checks
 from deploypack.config.options import Options
 from deploypack.config.runenv import RunEnvironment
 from deploypack.core import faults
 from deploypack.core.errors import BuildFailed, EnvironmentProblem
+from deploypack.core.findings import Finding, Severity
 from deploypack.gate import release_gate as gate
 from deploypack.pipeline import prewarm
 from deploypack.project import git
+from deploypack.project.links import outside_links
 from deploypack.project.release import release_info
 from deploypack.project.sources import ProjectSources
+from deploypack.read.archives import Distribution
 from deploypack.read.collect import display_path, limits_of, read_distributions
 from deploypack.report.model import Artifact, Report, verdict
 
@@ -106,6 +110,15 @@ def _gate(options: Options, environ: RunEnvironment, progress: Progress, state: 
     return gate_result, changes
 
 
+def _name_and_version(dists: Sequence[Distribution]) -> tuple[str | None, str | None]:
+    metadata = next((d.metadata for d in dists if d.metadata is not None), None)
+    return (metadata.name, metadata.version) if metadata is not None else (None, None)
+
+
+def _publishes_outside_content(findings: Sequence[Finding]) -> bool:
+    return any(f.code == link_checks.LINK_OUTSIDE.code and f.severity == Severity.ERROR for f in findings)
+
+
 def run_build(options: Options, environ: RunEnvironment, progress: Progress,
               load_checks: Callable[[], Sequence[Check]]) -> Report:
     """`load_checks` gives the checks to run (the catalogue's, from the caller at the top)."""
@@ -116,6 +129,7 @@ def run_build(options: Options, environ: RunEnvironment, progress: Progress,
         if options.gate else None
     state = RunState()
     name = version = None
+    links = outside_links(options.project_dir)  # before the build: some backends follow them, some refuse
     with outdir_module.staging_directory(options.outdir) as staging:
         state.log_path = staging / "deploypack-build.log"
         state.log = BuildLog(state.log_path, options.max_log_size)
@@ -124,7 +138,7 @@ def run_build(options: Options, environ: RunEnvironment, progress: Progress,
             result = Builder(options, state.log, progress, environ).build(staging)
         except BuildFailed as failure:
             state.timings["total"] = time.monotonic() - started
-            finding = apply_selection([failure.finding], options)
+            finding = apply_selection(link_checks.refused_build(links, failure.finding) or [failure.finding], options)
             log_path = _keep_log(state, options, environ)
             return Report(
                 ok=False, exit_code=int(failure.exit_code), project_name=None, project_version=None,
@@ -149,14 +163,12 @@ def run_build(options: Options, environ: RunEnvironment, progress: Progress,
         context = CheckContext(
             distributions=tuple(dists), options=options, sources=ProjectSources(options.project_dir),
             release=release_info(options.project_dir, environ, options.tag_patterns),
-            git_files=git_tracked_files(options.project_dir),
+            git_files=git_tracked_files(options.project_dir), outside_links=links,
         )
         findings = (apply_selection(findings, options) + apply_selection(result.deprecations, options)
                     + run_checks(context, options, load_checks()))
         state.timings["checks"] = time.monotonic() - checks_started
-        metadata = next((d.metadata for d in dists if d.metadata is not None), None)
-        if metadata is not None:
-            name, version = metadata.name, metadata.version
+        name, version = _name_and_version(dists)
         gate_result = changes = None
         if tree is not None and name and version:
             gate_result, changes = _gate(options, environ, progress, state, (name, version), context, tree,
@@ -170,6 +182,15 @@ def run_build(options: Options, environ: RunEnvironment, progress: Progress,
             ), options)
             state.timings["reproducible"] = time.monotonic() - rebuild_started
         ok, exit_code = verdict(findings, options.strict)
+        if _publishes_outside_content(findings):
+            state.timings["total"] = time.monotonic() - started
+            return Report(
+                ok=False, exit_code=1, project_name=name, project_version=version,
+                project_path=display_path(options.project_dir), artifacts=(), findings=findings,
+                timings=state.timings, outdir=display_path(options.outdir), log_path=_keep_log(state, options, environ),
+                error=f"nothing was written to {display_path(options.outdir)}: the distributions hold a link "
+                "pointing outside the project, or the content it led to",
+            )
 
         names = [result.sdist.name, result.wheel.name]
         # Written into staging, so they reach --outdir only together with the distributions.

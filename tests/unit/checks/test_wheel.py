@@ -74,11 +74,11 @@ def test_record_with_padding_and_stronger_hashes_is_accepted(tmp_path: Path) -> 
 
 # --- what it installs -----------------------------------------------------------------------------
 
-def test_bytecode_is_one_warning_listing_the_files(tmp_path: Path) -> None:
+def test_bytecode_is_one_error_listing_the_files(tmp_path: Path) -> None:
     wheel = write_wheel(tmp_path, {**GOOD, "demo/__pycache__/core.cpython-312.pyc": b"\0", "demo/old.pyc": b"\0"})
     (finding,) = findings(context(wheel), "W004")
-    assert finding.severity == Severity.WARNING
-    assert "2 bytecode files" in finding.message
+    assert finding.severity == Severity.ERROR  # stale bytecode for another interpreter: a broken release
+    assert "2 bytecode files" in finding.message and "demo/__pycache__/core.cpython-312.pyc" in finding.message
 
 
 def test_empty_init_files_are_not_duplicates(tmp_path: Path) -> None:
