@@ -413,7 +413,8 @@ def _data_scan(tree: _Tree, shipped: Iterable[_Candidate]) -> DataScan:
         in_sdist=lambda path: sdist is None or sdist.member(path) is not None,
         config=tree.config, drops=tree.drops,
         read=sources.text if sources is not None else (lambda path: None),
-        accepted=tree.accepted, wheel=tree.wheel.name, texts=tree.texts,
+        accepted=tree.accepted, wheel=tree.wheel.name,
+        config_files=sources.files if sources is not None else tuple(tree.texts),
     )
 
 

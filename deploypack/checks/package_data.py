@@ -89,7 +89,7 @@ class DataScan:
     read: Callable[[str], str | None]  # a tree file's text
     accepted: Callable[[str], bool]
     wheel: str
-    texts: Mapping[str, str]
+    config_files: tuple[str, ...]  # of the tree (the sdist's setup.cfg may be setuptools' own)
 
 
 def _package_of(path: str, packages: Mapping[str, Package]) -> Package | None:
@@ -231,9 +231,10 @@ def fix(scan: DataScan, paths: list[str], package: Package, drop: Drop | None) -
 
 
 def _setuptools_fix(scan: DataScan, name: str, relative: str, path: str) -> str:
-    if "pyproject.toml" in scan.texts and "setup.cfg" not in scan.texts and "setup.py" not in scan.texts:
+    files = scan.config_files
+    if "pyproject.toml" in files and "setup.cfg" not in files and "setup.py" not in files:
         setting = f'[tool.setuptools.package-data] {name} = ["{relative}"] in pyproject.toml'
-    elif "setup.cfg" in scan.texts:
+    elif "setup.cfg" in files:
         setting = f"[options.package_data] {name} = {relative} in setup.cfg"
     else:
         setting = f'package_data={{"{name}": ["{relative}"]}} in setup.py'
