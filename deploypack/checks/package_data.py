@@ -18,6 +18,7 @@ from deploypack.core.rules import rule
 from deploypack.project.data_refs import Reference, read_references
 from deploypack.project.drops import Drop, Drops
 from deploypack.project.packaging_config import PackagingConfig, matches_any
+from deploypack.project.sources import toml_key_line, toml_table_line
 
 DATA_READ_MISSING = rule(
     "W103", "package-data-read-missing-from-wheel", Severity.ERROR,
@@ -231,17 +232,26 @@ def fix(scan: DataScan, paths: list[str], package: Package, drop: Drop | None) -
 
 
 def _setuptools_fix(scan: DataScan, name: str, relative: str, path: str) -> str:
-    files = scan.config_files
-    if "pyproject.toml" in files and "setup.cfg" not in files and "setup.py" not in files:
-        setting = f'[tool.setuptools.package-data] {name} = ["{relative}"] in pyproject.toml'
-    elif "setup.cfg" in files:
-        setting = f"[options.package_data] {name} = {relative} in setup.cfg"
-    else:
-        setting = f'package_data={{"{name}": ["{relative}"]}} in setup.py'
+    setting = _setuptools_setting(scan, name, relative)
     if not scan.in_sdist(path):
         return (f"add {setting}, and include the file in the sdist (MANIFEST.in `include {path}` "
                 "or `graft` of its directory), since the wheel is built from the sdist")
     return f"add {setting} (or set include-package-data = true)"
+
+
+def _setuptools_setting(scan: DataScan, name: str, relative: str) -> str:
+    """Where this project declares package data: the existing setting's line, else the file it configures with."""
+    pyproject = (scan.read("pyproject.toml") or "") if "pyproject.toml" in scan.config_files else ""
+    setup_cfg = (scan.read("setup.cfg") or "") if "setup.cfg" in scan.config_files else ""
+    if "[tool.setuptools" in pyproject or not setup_cfg and "setup.py" not in scan.config_files:
+        line = (toml_key_line(pyproject, "tool.setuptools", "package-data")
+                or toml_table_line(pyproject, "tool.setuptools.package-data"))
+        where = f"pyproject.toml:{line}" if line else "pyproject.toml"
+        return f'{name} = ["{relative}"] to [tool.setuptools.package-data] ({where})'
+    if "[options" in setup_cfg or "setup.py" not in scan.config_files:
+        line = toml_table_line(setup_cfg, "options.package_data")
+        return f"{name} = {relative} to [options.package_data] (setup.cfg{f':{line}' if line else ''})"
+    return f'package_data={{"{name}": ["{relative}"]}} to setup() in setup.py'
 
 
 def _glob(paths: list[str]) -> str:

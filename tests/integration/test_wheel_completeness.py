@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.test_contents_defects import build
+from tests.integration.test_contents_defects import _commit, _planted_copy, build
 
 pytestmark = pytest.mark.integration
 
@@ -42,7 +42,8 @@ BACKENDS = {
     "flit": '[build-system]\nrequires = ["flit_core>=3.4,<4"]\nbuild-backend = "flit_core.buildapi"\n\n' + PROJECT,
     "pdm": '[build-system]\nrequires = ["pdm-backend"]\nbuild-backend = "pdm.backend"\n\n' + PROJECT,
     "poetry": '[build-system]\nrequires = ["poetry-core>=1.0"]\nbuild-backend = "poetry.core.masonry.api"\n\n'
-              '[tool.poetry]\nname = "datademo"\nversion = "1.0"\ndescription = "d"\nauthors = ["D <d@example.invalid>"]\n'
+              '[tool.poetry]\nname = "datademo"\nversion = "1.0"\ndescription = "d"\n'
+              'authors = ["D <d@example.invalid>"]\n'
               'dependencies.python = ">=3.8"\n',
 }
 # What makes each backend ship the data (setuptools needs it said; the others ship package files).
@@ -53,7 +54,7 @@ INCLUDED = {
 # The way a project of each backend loses its data files: nothing said (setuptools), an include
 # list naming only Python files (hatch, pdm, poetry). The line is the one to name in the fix.
 DATA_DROPPED = {
-    "setuptools": ("", None, "[tool.setuptools.package-data] datademo"),
+    "setuptools": ("", None, 'datademo = ["templates/page.html"] to [tool.setuptools.package-data]'),
     "hatchling": ('\n[tool.hatch.build.targets.wheel]\ninclude = ["datademo/*.py"]\n', 12,
                   "[tool.hatch.build.targets.wheel] include"),
     "pdm": ('\n[tool.pdm.build]\nincludes = ["datademo/*.py"]\n', 12, "[tool.pdm.build] includes"),
@@ -119,7 +120,8 @@ def test_package_data_dropped(backend: str, make_project: Callable[..., Path], t
 def test_flit_sdist_exclude_of_data(make_project: Callable[..., Path], tmp_path: Path) -> None:
     """flit ships every file of the package: only its sdist exclude (the wheel is built from the
     sdist) drops data, and an unread file it excludes is excluded on purpose."""
-    extra = '\n[tool.flit.sdist]\nexclude = [\n    "datademo/templates",\n    "datademo/extra",\n    "datademo/py.typed",\n]\n'
+    extra = ('\n[tool.flit.sdist]\nexclude = [\n    "datademo/templates",\n    "datademo/extra",\n'
+             '    "datademo/py.typed",\n]\n')
     tree = _project(make_project, "flit", extra, "flit-dropped")
     run, findings = build(tree, tmp_path / "out")
     found = {f["code"]: f for f in _wheel_findings(findings)}
@@ -143,8 +145,8 @@ def test_module_dropped_by_an_exclude(backend: str, make_project: Callable[..., 
 
 def test_subpackage_missing_from_a_setuptools_packages_list(make_project: Callable[..., Path],
                                                             tmp_path: Path) -> None:
-    extra = INCLUDED["setuptools"].replace("[tool.setuptools.package-data]",
-                                           '[tool.setuptools]\npackages = ["datademo"]\n\n[tool.setuptools.package-data]')
+    listed = '[tool.setuptools]\npackages = ["datademo"]\n\n[tool.setuptools.package-data]'
+    extra = INCLUDED["setuptools"].replace("[tool.setuptools.package-data]", listed)
     tree = _project(make_project, "setuptools", extra, "listed",
                     {"datademo/formats/__init__.py": "", "datademo/formats/json.py": "X = 1\n"})
     run, findings = build(tree, tmp_path / "out")
@@ -169,3 +171,78 @@ def test_accepted_and_wheel_excluded_files_stay_quiet(make_project: Callable[...
     tree = _project(make_project, "hatchling", extra, "accepted")
     run, findings = build(tree, tmp_path / "out")
     assert _wheel_findings(findings) == [] and run.exit_code == 0, findings
+
+
+# --- planted into the public corpus ----------------------------------------------------------------
+
+def _insert_after(path: Path, marker: str, lines: list[str]) -> int:
+    """Insert `lines` after the line holding `marker`; the 1-based number of the first one."""
+    text = path.read_text().splitlines(keepends=True)
+    index = next(i for i, line in enumerate(text) if marker in line) + 1
+    path.write_text("".join(text[:index] + [line + "\n" for line in lines] + text[index:]))
+    return index + 1
+
+
+@pytest.mark.corpus
+def test_planted_in_urllib3_hatch_sdist_exclude(corpus_trees: dict[str, Path], tmp_path: Path) -> None:
+    """urllib3 reads its emscripten worker script with importlib.resources (fetch.py:205)."""
+    tree = _planted_copy(corpus_trees, "urllib3", tmp_path)
+    first = _insert_after(tree / "pyproject.toml", "[tool.hatch.build.targets.sdist]", [
+        "exclude = [", '  "/src/urllib3/contrib/emscripten/emscripten_fetch_worker.js",',
+        '  "/src/urllib3/fields.py",', "]"])
+    _commit(tree)
+    run, findings = build(tree, tmp_path / "out")
+    found = {f["code"]: f for f in _wheel_findings(findings)}
+    assert sorted(found) == ["W102", "W103"], findings
+    read = found["W103"]
+    assert (read["file"], read["line"], read["severity"]) == ("src/urllib3/contrib/emscripten/fetch.py", 205, "error")
+    assert f"pyproject.toml:{first + 1}" in read["message"]
+    module = found["W102"]
+    assert (module["file"], module["line"], module["severity"]) == ("pyproject.toml", first + 2, "error")
+    assert "urllib3.fields" in module["message"]
+    assert run.exit_code == 1
+
+
+@pytest.mark.corpus
+def test_planted_in_packaging_flit_sdist_exclude(corpus_trees: dict[str, Path], tmp_path: Path) -> None:
+    tree = _planted_copy(corpus_trees, "packaging", tmp_path)
+    first = _insert_after(tree / "pyproject.toml", '"build/__pycache__",', [
+        '  "src/packaging/_musllinux.py",', '  "src/packaging/py.typed",'])
+    _commit(tree)
+    run, findings = build(tree, tmp_path / "out")
+    found = {f["code"]: f for f in _wheel_findings(findings)}
+    assert sorted(found) == ["W102", "W105"], findings
+    assert (found["W102"]["file"], found["W102"]["line"]) == ("pyproject.toml", first)
+    assert "packaging._musllinux" in found["W102"]["message"]
+    assert (found["W105"]["file"], found["W105"]["line"], found["W105"]["severity"]) == (
+        "pyproject.toml", first + 1, "error")
+    assert run.exit_code == 1
+
+
+@pytest.mark.corpus
+def test_planted_in_pyjwt_data_file_and_manifest_exclude(corpus_trees: dict[str, Path], tmp_path: Path) -> None:
+    """pyjwt ships package data through include-package-data and MANIFEST.in, which does not
+    include a new data directory: the module reading it is the place to look."""
+    tree = _planted_copy(corpus_trees, "pyjwt", tmp_path)
+    (tree / "jwt" / "data").mkdir()
+    (tree / "jwt" / "data" / "claims.json").write_text('{"iss": "Issuer"}\n')
+    utils = tree / "jwt" / "utils.py"
+    lines = utils.read_text().splitlines()
+    reader = len(lines) + 6  # the `with open(...)` line
+    utils.write_text("\n".join([*lines, "", "", "def registered_claims() -> str:", "    import os", "",
+                                "    with open(os.path.join(os.path.dirname(__file__), 'data', 'claims.json')) as f:",
+                                "        return f.read()", ""]))
+    manifest = tree / "MANIFEST.in"
+    manifest.write_text(manifest.read_text() + "exclude jwt/help.py\n")
+    excluded = len(manifest.read_text().splitlines())
+    _commit(tree)
+    run, findings = build(tree, tmp_path / "out")
+    found = {f["code"]: f for f in _wheel_findings(findings)}
+    assert sorted(found) == ["W102", "W103"], findings
+    read = found["W103"]
+    assert (read["file"], read["line"], read["severity"]) == ("jwt/utils.py", reader, "error")
+    assert "jwt/data/claims.json" in read["message"]
+    assert 'jwt = ["data/claims.json"] to [tool.setuptools.package-data] (pyproject.toml:' in read["hint"]
+    module = found["W102"]
+    assert (module["file"], module["line"], module["severity"]) == ("MANIFEST.in", excluded, "error")
+    assert run.exit_code == 1
