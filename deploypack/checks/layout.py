@@ -54,7 +54,9 @@ MODULE_MISSING = rule(
     why="The package installs without the module: `import pkg.module` (or a module importing it) "
     "fails on every user's machine. Typical causes: an exclude pattern in MANIFEST.in or in the "
     "backend's sdist settings (the wheel is built from the sdist), a pdm `excludes` or poetry "
-    "`exclude` pattern broader than meant, a hatch/pdm include list that does not cover it.",
+    "`exclude` pattern broader than meant, a hatch/pdm include list that does not cover it. "
+    "Example: `exclude pkg/converters.py` in MANIFEST.in: the finding is at that MANIFEST.in line. "
+    "Modules named like tests (`conftest.py`, `test_*.py`) are left alone.",
     fix="Remove or narrow the exclude pattern (or extend the include list) named in the message. "
     "If the module is left out on purpose, exclude it from the wheel explicitly (hatch "
     "`[tool.hatch.build.targets.wheel] exclude`) or list it in `[tool.deploypack] not-in-wheel`.",

@@ -26,16 +26,21 @@ DATA_READ_MISSING = rule(
     why="`import` works, and the first call that opens the file (a template, a schema, a default "
     "config) fails with FileNotFoundError on every user's machine. Typical causes: setuptools "
     "without `package-data` or `include-package-data`, a MANIFEST.in that does not include the "
-    "file, a hatch/pdm/poetry include list naming only `*.py`, an exclude pattern that is too broad.",
+    "file, a hatch/pdm/poetry include list naming only `*.py`, an exclude pattern that is too broad. "
+    "Example: `pkg/mail.py:12` reads `files(__package__) / \"templates\" / \"page.html\"`, and a "
+    "setuptools project without package-data leaves `pkg/templates/page.html` out.",
     fix="Include the file with the backend's setting named in the message (setuptools "
-    "`[tool.setuptools.package-data]`, hatch `include`, pdm `includes`, poetry `include`), or "
-    "narrow the exclude pattern that drops it.",
+    "`[tool.setuptools.package-data] pkg = [\"templates/*.html\"]`, hatch `include`, pdm "
+    "`includes`, poetry `include`), or narrow the exclude pattern that drops it (the message names "
+    "its line).",
 )
 DATA_MISSING = rule(
     "W104", "package-data-missing-from-wheel", Severity.WARNING,
     "a non-Python file under a package directory is not in the wheel",
     why="Files inside a package directory are usually there to be shipped with it; no code was "
-    "found that reads this one (it may be read through a computed name), so it is a warning.",
+    "found that reads this one (it may be read through a computed name), so it is a warning. "
+    "Example: `pkg/data/countries.csv` tracked by git, with a hatch `include = [\"pkg/*.py\"]`. "
+    "Sources of compiled extensions, editor leftovers, tests and docs are not package data.",
     fix="Include the file in the wheel as for W103; if it is left out on purpose, exclude it "
     "explicitly in the backend's configuration, or list it in `[tool.deploypack] not-in-wheel`.",
 )
@@ -43,7 +48,8 @@ PY_TYPED_MISSING = rule(
     "W105", "py-typed-missing-from-wheel", Severity.ERROR,
     "the package has a `py.typed` marker, but the wheel does not",
     why="Without the marker type checkers ignore the installed package's annotations (PEP 561): "
-    "every user's type checking silently degrades to `Any`.",
+    "every user's type checking silently degrades to `Any`. Example: `exclude datademo/py.typed` "
+    "in MANIFEST.in, or a pdm `includes = [\"pkg/*.py\"]`.",
     fix="Include `py.typed` in the wheel (setuptools `package-data = {pkg = [\"py.typed\"]}`, or "
     "the backend's include setting named in the message).",
 )

@@ -51,9 +51,7 @@ class Drop:
 
 
 def _covers(keep: str, path: str) -> bool:
-    keep = keep.removeprefix("**/")
-    return (path == keep or path.startswith(keep + "/") or fnmatch.fnmatchcase(path, keep)
-            or fnmatch.fnmatchcase(path, keep + "/*"))
+    return path == keep or path.startswith(keep + "/") or matches_any(path, [keep])
 
 
 @dataclasses.dataclass(frozen=True)
