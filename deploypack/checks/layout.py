@@ -411,7 +411,7 @@ def _data_scan(tree: _Tree, shipped: Iterable[_Candidate]) -> DataScan:
     sdist = tree.context.sdist
     sources: ProjectSources | None = tree.context.sources
     return DataScan(
-        files=tree.files, packages=packages, installed=tree.wheel.files,
+        files=tree.files, packages=packages, code_dirs=tree.dirs.keys(), installed=tree.wheel.files,
         in_sdist=lambda path: sdist is None or sdist.member(path) is not None,
         config=tree.config, drops=tree.drops,
         read=sources.text if sources is not None else (lambda path: None),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import posixpath
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 
 from deploypack.core.findings import Finding, Severity
 from deploypack.core.rules import rule
@@ -89,6 +89,7 @@ class DataScan:
 
     files: tuple[str, ...]
     packages: Mapping[str, Package]  # tree directory -> package
+    code_dirs: Collection[str]  # every tree directory holding .py files
     installed: frozenset[str]
     in_sdist: Callable[[str], bool]
     config: PackagingConfig
@@ -99,11 +100,15 @@ class DataScan:
     config_files: tuple[str, ...]  # of the tree (the sdist's setup.cfg may be setuptools' own)
 
 
-def _package_of(path: str, packages: Mapping[str, Package]) -> Package | None:
+def _package_of(path: str, packages: Mapping[str, Package], code_dirs: Collection[str]) -> Package | None:
+    """The shipped package a file belongs to; None under a directory of code that is not shipped
+    (a subpackage left out on purpose, or one W101 reports)."""
     directory = posixpath.dirname(path)
     while directory:
         if directory in packages:
             return packages[directory]
+        if directory in code_dirs:
+            return None
         directory = posixpath.dirname(directory)
     return None
 
@@ -114,7 +119,7 @@ def missing_data(scan: DataScan) -> Iterator[Finding]:
     for path in scan.files:
         if not is_package_data(path):
             continue
-        package = _package_of(path, scan.packages)
+        package = _package_of(path, scan.packages, scan.code_dirs)
         if package is None:
             continue
         installed = package.installed + path[len(package.directory):]
@@ -182,7 +187,7 @@ def _references(scan: DataScan, tops: Iterable[str]) -> dict[str, list[tuple[str
     for path in scan.files:
         if not path.endswith(".py"):
             continue
-        package = _package_of(path, scan.packages)
+        package = _package_of(path, scan.packages, scan.code_dirs)
         if package is None or package.top not in wanted:
             continue
         text = scan.read(path)

@@ -74,10 +74,13 @@ def test_drops_name_the_line_and_follow_manifest_order() -> None:
 
 
 TREE = {
-    "pyproject.toml": "[build-system]\nbuild-backend = 'hatchling.build'\n[project]\nname = 'demo'\n",
+    "pyproject.toml": ("[build-system]\nbuild-backend = 'hatchling.build'\n[project]\nname = 'demo'\n"
+                       "[tool.hatch.build.targets.wheel]\nexclude = ['demo/_vendor']\n"),
     "demo/__init__.py": "from importlib.resources import files\n\nSCHEMA = files(__name__) / 'schema.json'\n",
     "demo/core.py": "", "demo/conftest.py": "", "demo/schema.json": "{}", "demo/py.typed": "",
     "demo/assets/logo.svg": "<svg/>", "demo/_speedups.c": "", "demo/core.py.orig": "", "demo/tests/data.json": "",
+    # a subpackage left out on purpose: its data is not the shipped package's
+    "demo/_vendor/__init__.py": "", "demo/_vendor/LICENSE.txt": "",
 }
 
 
@@ -92,8 +95,9 @@ def _check(tmp_path: Path, tree: dict[str, str], wheel_files: dict[str, str], **
 
 
 def test_data_read_unread_typed_and_module(tmp_path: Path) -> None:
-    found = {f.code: f for f in _check(tmp_path, TREE, {"demo/__init__.py": TREE["demo/__init__.py"]})}
-    assert sorted(found) == ["W102", "W103", "W104", "W105"]
+    results = _check(tmp_path, TREE, {"demo/__init__.py": TREE["demo/__init__.py"]})
+    assert sorted(f.code for f in results) == ["W102", "W103", "W104", "W105"]  # one each: not _vendor's
+    found = {f.code: f for f in results}
     assert (found["W103"].file, found["W103"].line, found["W103"].severity) == ("demo/__init__.py", 3, Severity.ERROR)
     assert "hatch" in (found["W103"].hint or "")
     assert (found["W104"].file, found["W104"].severity) == ("demo/assets/logo.svg", Severity.WARNING)
@@ -103,7 +107,7 @@ def test_data_read_unread_typed_and_module(tmp_path: Path) -> None:
 
 def test_a_complete_wheel_and_accepted_paths_are_quiet(tmp_path: Path) -> None:
     shipped = {path: text for path, text in TREE.items() if path.startswith("demo/") and "/tests/" not in path
-               and not path.endswith((".c", ".orig", "conftest.py"))}
+               and "_vendor" not in path and not path.endswith((".c", ".orig", "conftest.py"))}
     assert _check(tmp_path, TREE, shipped) == []
     other = tmp_path / "accepted"
     other.mkdir()
@@ -117,4 +121,4 @@ def test_an_exclude_pattern_quiets_unread_data_but_not_read_data(tmp_path: Path)
     shipped = {"demo/__init__.py": "", "demo/core.py": "", "demo/py.typed": ""}
     (read,) = _check(tmp_path, tree, shipped)
     assert (read.code, read.file, read.line) == ("W103", "demo/__init__.py", 3)
-    assert "pyproject.toml:6" in read.message
+    assert "pyproject.toml:8" in read.message
