@@ -193,13 +193,26 @@ def _references(scan: DataScan, tops: Iterable[str]) -> dict[str, list[tuple[str
         text = scan.read(path)
         if text is None:
             continue
-        for reference in read_references(text, path, dotted.get):
+        for reference in read_references(text, path, dotted):
             found.setdefault(package.top, []).append((path, reference))
     return found
 
 
-def _dotted_dirs(packages: Mapping[str, Package]) -> dict[str, str]:
-    return {package.installed.replace("/", "."): directory for directory, package in packages.items()}
+def _dotted_dirs(packages: Mapping[str, Package]) -> Callable[[str], str | None]:
+    """A dotted name -> its tree directory; below a known package, a resource directory
+    (`files("pkg.templates")` names `pkg/templates/` even without an `__init__.py`)."""
+    known = {package.installed.replace("/", "."): directory for directory, package in packages.items()}
+
+    def directory(name: str) -> str | None:
+        head, rest = name, ""
+        while head:
+            if head in known:
+                return known[head] + (("/" + rest.replace(".", "/")) if rest else "")
+            head, _, last = head.rpartition(".")
+            rest = f"{last}.{rest}" if rest else last
+        return None
+
+    return directory
 
 
 def gitignored(backend: str, read: Callable[[str], str | None], path: str) -> Drop | None:

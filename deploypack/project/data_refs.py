@@ -54,6 +54,7 @@ class _Path:
     anchor: str | None
     parts: tuple[str, ...] = ()
     complete: bool = True
+    whole: bool = False  # `files(pkg)` itself: the package's directory, its files listed or walked
 
     def up(self, levels: int = 1) -> _Path:
         if self.parts:
@@ -157,7 +158,7 @@ class _Reader:
         args = node.args
         receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
         if name in _FILES and len(args) == 1:
-            return _Path(self.anchor(args[0]))
+            return _Path(self.anchor(args[0]), whole=True)
         if name in _PKG_RESOURCES or name == "get_data" or (name in _LEGACY and len(args) >= 2 and receiver is None
                                                             or name in _LEGACY and isinstance(receiver, ast.Name)
                                                             and receiver.id in ("resources", "importlib_resources")):
@@ -212,12 +213,13 @@ def read_references(text: str, module: str, package_dir: Callable[[str], str | N
     for node in ast.walk(tree):
         if isinstance(node, ast.expr):
             value = reader.evaluate(node)
-            if value is not None and (value.parts or not value.complete):
+            if value is not None and (value.parts or not value.complete or value.whole):
                 found.append((node, value))
     seen: set[Reference] = set()
     for node, value in found:
         if id(node) not in reader.consumed and (value.anchor is not None or value.parts):
-            reference = Reference(node.lineno, value.anchor, "/".join(value.parts), value.complete)
+            complete = value.complete and not (value.whole and not value.parts)
+            reference = Reference(node.lineno, value.anchor, "/".join(value.parts), complete)
             if reference not in seen:
                 seen.add(reference)
                 yield reference

@@ -77,7 +77,9 @@ TREE = {
     "pyproject.toml": ("[build-system]\nbuild-backend = 'hatchling.build'\n[project]\nname = 'demo'\n"
                        "[tool.hatch.build.targets.wheel]\nexclude = ['demo/_vendor']\n"),
     "demo/__init__.py": "from importlib.resources import files\n\nSCHEMA = files(__name__) / 'schema.json'\n",
-    "demo/core.py": "", "demo/conftest.py": "", "demo/schema.json": "{}", "demo/py.typed": "",
+    "demo/core.py": "import importlib.resources\nICONS = importlib.resources.files('demo.assets.icons')\n",
+    "demo/assets/icons/ok.png": "png",
+    "demo/conftest.py": "", "demo/schema.json": "{}", "demo/py.typed": "",
     "demo/assets/logo.svg": "<svg/>", "demo/_speedups.c": "", "demo/core.py.orig": "", "demo/tests/data.json": "",
     # a subpackage left out on purpose: its data is not the shipped package's
     "demo/_vendor/__init__.py": "", "demo/_vendor/LICENSE.txt": "",
@@ -96,8 +98,10 @@ def _check(tmp_path: Path, tree: dict[str, str], wheel_files: dict[str, str], **
 
 def test_data_read_unread_typed_and_module(tmp_path: Path) -> None:
     results = _check(tmp_path, TREE, {"demo/__init__.py": TREE["demo/__init__.py"]})
-    assert sorted(f.code for f in results) == ["W102", "W103", "W104", "W105"]  # one each: not _vendor's
-    found = {f.code: f for f in results}
+    assert sorted(f.code for f in results) == ["W102", "W103", "W103", "W104", "W105"]  # not _vendor's
+    icons, found = [f for f in results if f.file == "demo/core.py" and f.code == "W103"], {f.code: f for f in results}
+    assert len(icons) == 1 and icons[0].line == 2 and "demo/assets/icons/ok.png" in icons[0].message
+    found["W103"] = next(f for f in results if f.code == "W103" and f.file == "demo/__init__.py")
     assert (found["W103"].file, found["W103"].line, found["W103"].severity) == ("demo/__init__.py", 3, Severity.ERROR)
     assert "hatch" in (found["W103"].hint or "")
     assert (found["W104"].file, found["W104"].severity) == ("demo/assets/logo.svg", Severity.WARNING)
@@ -119,6 +123,8 @@ def test_an_exclude_pattern_quiets_unread_data_but_not_read_data(tmp_path: Path)
     tree = {**TREE, "pyproject.toml": TREE["pyproject.toml"]
             + "[tool.hatch.build.targets.sdist]\nexclude = ['demo/assets', 'demo/schema.json']\n"}
     shipped = {"demo/__init__.py": "", "demo/core.py": "", "demo/py.typed": ""}
-    (read,) = _check(tmp_path, tree, shipped)
+    read, icons = sorted(_check(tmp_path, tree, shipped), key=lambda f: f.file or "")
     assert (read.code, read.file, read.line) == ("W103", "demo/__init__.py", 3)
     assert "pyproject.toml:8" in read.message
+    # logo.svg is excluded and unread: quiet; the icons directory is read by core.py: an error
+    assert (icons.code, icons.file, icons.line) == ("W103", "demo/core.py", 2)
