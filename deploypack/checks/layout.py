@@ -168,10 +168,12 @@ def _config_texts(context: CheckContext) -> dict[str, str]:
     return texts
 
 
-def _tree_drops(context: CheckContext, texts: Mapping[str, str]) -> Drops:
-    """The settings that leave files out, with the lines of the tree's files (what a person edits)."""
+def _tree_drops(context: CheckContext, texts: Mapping[str, str], backend: str) -> Drops:
+    """The settings that leave files out, with the lines of the tree's files (what a person edits).
+    MANIFEST.in is setuptools' own: other backends ignore a leftover one."""
     own: dict[str, str] = {}
-    for name in ("MANIFEST.in", "pyproject.toml"):
+    names = ("MANIFEST.in", "pyproject.toml") if backend == "setuptools" else ("pyproject.toml",)
+    for name in names:
         text = context.sources.text(name) if context.sources is not None else None
         if text is None and name in texts:
             text = texts[name]
@@ -306,7 +308,7 @@ def tree_is_in_wheel(context: CheckContext) -> Iterator[Finding]:
         return
     texts = _config_texts(context)
     config = read_packaging_config(texts)
-    tree = _Tree(context, files, dirs, config, texts, _tree_drops(context, texts), _Wheel.read(wheels),
+    tree = _Tree(context, files, dirs, config, texts, _tree_drops(context, texts, config.backend), _Wheel.read(wheels),
                  accepted_by(context.options.not_in_wheel))
     roots, flat = _roots(context, config, dirs)
     candidates = list(_candidates(dirs, roots, flat))

@@ -236,6 +236,9 @@ def fix(scan: DataScan, paths: list[str], package: Package, drop: Drop | None) -
     if drop is not None and drop.pattern:
         return (f"narrow or remove {drop.pattern!r} in {drop.setting} ({drop.file}:{drop.line}) so that "
                 f"{path} is kept; if it must stay out of the sdist, include it in the wheel explicitly")
+    if drop is not None and drop.setting == "[tool.poetry] packages":
+        return (f'add {{ path = "{glob}", format = ["sdist", "wheel"] }} to [tool.poetry] include, or widen '
+                f"the packages entry at {drop.file}:{drop.line} to the whole package directory")
     if drop is not None:
         return f"add {glob!r} to {drop.setting} ({drop.file}:{drop.line})"
     backend = scan.config.backend

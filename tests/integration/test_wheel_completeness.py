@@ -58,7 +58,7 @@ DATA_DROPPED = {
     "hatchling": ('\n[tool.hatch.build.targets.wheel]\ninclude = ["datademo/*.py"]\n', 12,
                   "[tool.hatch.build.targets.wheel] include"),
     "pdm": ('\n[tool.pdm.build]\nincludes = ["datademo/*.py"]\n', 12, "[tool.pdm.build] includes"),
-    "poetry": ('packages = [{ include = "datademo/*.py" }]\n', 11, "[tool.poetry] packages"),
+    "poetry": ('packages = [{ include = "datademo/*.py" }]\n', 11, "[tool.poetry] include"),
 }
 # A module dropped by each exclude style, and the line of the pattern.
 MODULE_DROPPED: dict[str, tuple[str, dict[str, str], str, int]] = {

@@ -128,3 +128,15 @@ def test_an_exclude_pattern_quiets_unread_data_but_not_read_data(tmp_path: Path)
     assert "pyproject.toml:8" in read.message
     # logo.svg is excluded and unread: quiet; the icons directory is read by core.py: an error
     assert (icons.code, icons.file, icons.line) == ("W103", "demo/core.py", 2)
+
+
+def test_manifest_in_explains_only_for_setuptools(tmp_path: Path) -> None:
+    tree = {"demo/__init__.py": "", "demo/converters.py": "", "MANIFEST.in": "exclude demo/converters.py\n"}
+    hatch = {**tree, "pyproject.toml": "[build-system]\nbuild-backend = 'hatchling.build'\n"}
+    (finding,) = _check(tmp_path, hatch, {"demo/__init__.py": ""})
+    assert (finding.code, finding.file, finding.line) == ("W102", "demo/converters.py", None)
+    other = tmp_path / "setuptools"
+    other.mkdir()
+    setuptools = {**tree, "pyproject.toml": "[build-system]\nbuild-backend = 'setuptools.build_meta'\n"}
+    (finding,) = _check(other, setuptools, {"demo/__init__.py": ""})
+    assert (finding.code, finding.file, finding.line) == ("W102", "MANIFEST.in", 1)
