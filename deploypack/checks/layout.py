@@ -360,10 +360,10 @@ def _package_finding(tree: _Tree, candidate: _Candidate, drop: Drop | None) -> F
 
 
 def _unlisted(tree: _Tree, candidate: _Candidate) -> tuple[str, int] | None:
-    """setuptools' explicit `packages` list that leaves this subpackage out: (file, line)."""
+    """setuptools' explicit `packages` list that leaves this package out: (file, line)."""
     config = tree.config
-    if config.backend != "setuptools" or config.listed is None or config.listed_only_top or candidate.top:
-        return None
+    if config.backend != "setuptools" or not config.listed or config.listed_only_top:
+        return None  # (an empty list: `py_modules` alone, no packages meant)
     if _listed(candidate.directory, config) or not config.certain:
         return None
     sources = tree.context.sources

@@ -140,3 +140,11 @@ def test_manifest_in_explains_only_for_setuptools(tmp_path: Path) -> None:
     setuptools = {**tree, "pyproject.toml": "[build-system]\nbuild-backend = 'setuptools.build_meta'\n"}
     (finding,) = _check(other, setuptools, {"demo/__init__.py": ""})
     assert (finding.code, finding.file, finding.line) == ("W102", "MANIFEST.in", 1)
+
+
+def test_a_top_level_package_missing_from_a_setup_cfg_packages_list(tmp_path: Path) -> None:
+    tree = {"setup.cfg": "[metadata]\nname = demo\n\n[options]\npackages =\n    demo\n",
+            "demo/__init__.py": "", "demo_extras/__init__.py": "", "demo_extras/more.py": ""}
+    (finding,) = _check(tmp_path, tree, {"demo/__init__.py": ""})
+    assert (finding.code, finding.file, finding.line, finding.severity) == ("W101", "setup.cfg", 5, Severity.ERROR)
+    assert "demo_extras" in finding.message
