@@ -91,6 +91,25 @@ def _fstring_head(node: ast.expr) -> str:
     return ""
 
 
+def _arguments(node: ast.Call, *keywords: tuple[str, ...]) -> list[ast.expr]:
+    """Positional arguments, then the keyword forms of the first ones (`files(package="pkg")`)."""
+    found = list(node.args)
+    for names in keywords[len(found):]:
+        value = next((k.value for k in node.keywords if k.arg in names), None)
+        if value is None:
+            break
+        found.append(value)
+    return found
+
+
+def _is_resources(receiver: ast.expr | None, name: str) -> bool:
+    """`importlib.resources.read_text(...)`, `resources.open_text(...)`, or a bare imported name
+    (not a bare `path(...)`: that is Django's URL route far more often)."""
+    if receiver is None:
+        return name != "path"
+    return _name(receiver) in ("resources", "importlib_resources")
+
+
 def _name(func: ast.expr) -> str:
     if isinstance(func, ast.Name):
         return func.id
@@ -155,16 +174,12 @@ class _Reader:
 
     def _call(self, node: ast.Call) -> _Path | None:
         name = _name(node.func)
-        args = node.args
         receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
+        args = _arguments(node, ("package", "anchor", "package_or_requirement"), ("resource", "resource_name"))
         if name in _FILES and len(args) == 1:
             return _Path(self.anchor(args[0]), whole=True)
-        if name in _PKG_RESOURCES or name == "get_data" or (name in _LEGACY and len(args) >= 2 and receiver is None
-                                                            or name in _LEGACY and isinstance(receiver, ast.Name)
-                                                            and receiver.id in ("resources", "importlib_resources")):
-            if len(args) >= 2:
-                return _Path(self.anchor(args[0])).join(args[1])
-            return None
+        if name in _PKG_RESOURCES or name == "get_data" or name in _LEGACY and _is_resources(receiver, name):
+            return _Path(self.anchor(args[0])).join(args[1]) if len(args) >= 2 else None
         if name == "dirname" and len(args) == 1:
             base = self._take(args[0])
             return base.up() if base is not None else None

@@ -29,7 +29,8 @@ def h():
 def i(): return Path(__file__).resolve().parent.parent / "top.txt"
 def j(n): return HERE / f"icons/{n}.png"
 def k(): return Path(__file__).with_name("near.txt")
-def l(): return Path("unrelated.txt").read_text(), os.path.join("a", "b")
+def l(): return Path("unrelated.txt").read_text(), os.path.join("a", "b"), path("about/", "view.html")
+def m(): return importlib.resources.read_text("pkg", "kw.txt"), files(package="pkg.sub") / "kw2.txt"
 '''
 
 
@@ -42,6 +43,7 @@ def test_every_reading_form_is_found_at_its_line() -> None:
         (11, "src/pkg", "res/r.cfg", True), (12, "src/pkg", "locale", False),
         (13, "src/pkg/sub", "defaults.ini", True), (15, "src/pkg/sub", "cert.pem", True),
         (16, "src/pkg", "top.txt", True), (17, "src/pkg/sub", "icons", False), (18, "src/pkg/sub", "near.txt", True),
+        (20, "src/pkg", "kw.txt", True), (20, "src/pkg/sub", "kw2.txt", True),
     }
 
 
