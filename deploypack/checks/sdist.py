@@ -17,7 +17,8 @@ from deploypack.core.findings import Finding, Severity
 from deploypack.core.rules import rule
 from deploypack.core.toml import tomllib
 from deploypack.project.declared_files import declared_files
-from deploypack.project.packaging_config import cfg_list, cfg_sections, matches_any, sdist_exclusions, toml_table
+from deploypack.project.drops import read_drops
+from deploypack.project.packaging_config import cfg_list, cfg_sections, toml_table
 from deploypack.project.sources import toml_key_line
 
 SDIST_LAYOUT = rule(
@@ -163,13 +164,6 @@ def _commonly_omitted(path: str) -> bool:
     return any(fnmatch.fnmatchcase(top, pattern) for pattern in COMMONLY_OMITTED)
 
 
-def _excluded_on_purpose(path: str, excluded: list[str], only: list[str] | None) -> bool:
-    if only is not None and not any(path == p or path.startswith(p + "/") or fnmatch.fnmatchcase(path, p)
-                                    for p in only):
-        return True
-    return matches_any(path, excluded)
-
-
 def _matters(path: str, packages: set[str]) -> bool:
     """A file of an installed package, or a top-level license file: its absence is a warning."""
     parts = path.split("/")
@@ -205,10 +199,10 @@ def tracked_files_in_sdist(context: CheckContext) -> Iterator[Finding]:
         return
     texts: dict[str, str] = {name: sdist.contents[name].decode("utf-8", "replace")
                              for name in ("MANIFEST.in", "pyproject.toml") if name in sdist.contents}
-    excluded, only = sdist_exclusions(texts)
+    drops = read_drops(texts)
     ordered = sorted(present)
     missing = [path for path in absent
-               if not _is_directory_of(path, ordered) and not _excluded_on_purpose(path, excluded, only)]
+               if not _is_directory_of(path, ordered) and drops.sdist_drop(path) is None]
     groups: dict[str, list[str]] = {}
     for path in missing:
         groups.setdefault(path.split("/", 1)[0], []).append(path)

@@ -52,6 +52,7 @@ class Options:
     max_log_size: int = 4 * MEGABYTE
     tag_patterns: tuple[str, ...] = ("v{version}", "{version}")
     package_roots: tuple[str, ...] = ()
+    not_in_wheel: tuple[str, ...] = ()  # tree paths (globs) the wheel leaves out on purpose (W101-W105)
     releasing: bool | None = None  # None: decide from the git tag
     sarif: Path | None = None
     gate: bool = False  # the release gate: index, tag, clean tree (deploypack/gate/release_gate.py)
@@ -250,6 +251,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "max-log-size": parse_size,
     "tag-patterns": parse_tag_patterns,
     "package-roots": parse_list,
+    "not-in-wheel": parse_list,
     "releasing": parse_bool,
     "sarif": _path,
     "gate": parse_bool,

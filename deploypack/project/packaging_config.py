@@ -20,16 +20,16 @@ class PackagingConfig:
     """The project's own word on which directories the wheel holds.
 
     `roots` are the package roots ("" for the project root); `listed` are project-relative
-    directories included on purpose (None: discovery); `excluded` are project-relative globs and
-    `excluded_dotted` setuptools-style dotted patterns (with their `where` root) left out on
-    purpose; `certain` is False when part of the configuration could not be read.
+    directories included on purpose (None: discovery); `excluded_dotted` are setuptools-style
+    dotted patterns (with their `where` root) left out on purpose (the path patterns of the other
+    backends are read with their lines by deploypack/project/drops.py); `certain` is False when
+    part of the configuration could not be read.
     """
 
     backend: str = "setuptools"
     roots: list[str] = dataclasses.field(default_factory=list)
     listed: list[str] | None = None
     listed_only_top: bool = False  # hatch/poetry/pdm lists name whole trees; setuptools lists name one package
-    excluded: list[str] = dataclasses.field(default_factory=list)
     included_dotted: list[str] = dataclasses.field(default_factory=list)
     excluded_dotted: list[str] = dataclasses.field(default_factory=list)
     single_module: str | None = None  # flit: the one module it ships
@@ -218,7 +218,6 @@ def _read_hatch(config: PackagingConfig, tool: Mapping[str, Any]) -> None:
     packages = _strings(_hatch_wheel_setting(tool, "packages"))
     only = _strings(_hatch_wheel_setting(tool, "only-include"))
     include = _strings(_hatch_wheel_setting(tool, "include"))
-    config.excluded.extend(clean_path(p) for p in _strings(_hatch_wheel_setting(tool, "exclude")))
     if packages or only or include:
         config.listed = [clean_path(p) for p in packages + only + include]
         config.listed_only_top = True
@@ -247,7 +246,6 @@ def _read_poetry(config: PackagingConfig, tool: Mapping[str, Any]) -> None:
                     config.roots.append(root)
     else:
         config.picks_by_name = True
-    config.excluded.extend(clean_path(p) for p in _strings(poetry.get("exclude")))
 
 
 def _read_pdm(config: PackagingConfig, tool: Mapping[str, Any]) -> None:
@@ -259,7 +257,6 @@ def _read_pdm(config: PackagingConfig, tool: Mapping[str, Any]) -> None:
     if includes:
         config.listed = [clean_path(p) for p in includes]
         config.listed_only_top = True
-    config.excluded.extend(clean_path(p) for p in _strings(build.get("excludes")))
 
 
 def matches_any(path: str, patterns: Iterable[str]) -> bool:
@@ -272,43 +269,3 @@ def matches_any(path: str, patterns: Iterable[str]) -> bool:
         if "/" not in pattern and any(fnmatch.fnmatchcase(part, pattern) for part in path.split("/")):
             return True
     return False
-
-
-def sdist_exclusions(texts: Mapping[str, str]) -> tuple[list[str], list[str] | None]:
-    """What the configuration leaves out of the sdist on purpose: (excluded globs, the only paths
-    included or None). Read from MANIFEST.in and the hatch/flit/pdm/poetry sdist settings."""
-    excluded: list[str] = []
-    only: list[str] | None = None
-    for line in texts.get("MANIFEST.in", "").splitlines():
-        words = line.split("#", 1)[0].split()
-        if len(words) < 2:
-            continue
-        command, arguments = words[0], words[1:]
-        if command in ("exclude", "global-exclude"):
-            excluded.extend(arguments if command == "exclude" else [f"*{a}" if not a.startswith("*") else a
-                                                                   for a in arguments])
-        elif command == "recursive-exclude":
-            excluded.extend(f"{arguments[0].rstrip('/')}/*{pattern}" for pattern in arguments[1:])
-        elif command == "prune":
-            excluded.append(arguments[0].rstrip("/"))
-    try:
-        pyproject: Mapping[str, Any] = tomllib.loads(texts.get("pyproject.toml", ""))
-    except tomllib.TOMLDecodeError:
-        return excluded, only
-    tool = toml_table(pyproject, "tool")
-    hatch_sdist = toml_table(tool, "hatch", "build", "targets", "sdist")
-    hatch = toml_table(tool, "hatch", "build")
-    for table in (hatch_sdist, hatch):
-        excluded.extend(_globs(table.get("exclude")))
-        included = _globs(table.get("only-include")) + _globs(table.get("include"))
-        if included and only is None:
-            only = included
-    excluded.extend(_globs(toml_table(tool, "flit", "sdist").get("exclude")))
-    excluded.extend(_globs(toml_table(tool, "pdm", "build").get("excludes")))
-    excluded.extend(_globs(toml_table(tool, "poetry").get("exclude")))
-    return excluded, only
-
-
-def _globs(value: Any) -> list[str]:
-    items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
-    return [str(item).strip().lstrip("/").rstrip("/") for item in items if isinstance(item, str) and item.strip()]

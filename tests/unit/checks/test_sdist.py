@@ -125,7 +125,8 @@ def test_tests_inside_the_package_left_out_are_a_note(tmp_path: Path) -> None:
 
 
 def test_build_configuration_reader_for_every_backend() -> None:
-    from deploypack.project.packaging_config import read_packaging_config, sdist_exclusions
+    from deploypack.project.drops import read_drops
+    from deploypack.project.packaging_config import read_packaging_config
 
     setuptools = read_packaging_config({
         "pyproject.toml": "[tool.setuptools.packages.find]\nwhere = ['src']\nexclude = ['demo.tests*']\n"})
@@ -139,8 +140,11 @@ def test_build_configuration_reader_for_every_backend() -> None:
     broken = read_packaging_config({"pyproject.toml": "[project\n"})
     assert broken.certain is False
 
-    excluded, only = sdist_exclusions({
+    drops = read_drops({
         "MANIFEST.in": "recursive-exclude docs *.tmp  # scratch\nprune .ci\n",
         "pyproject.toml": "[tool.hatch.build.targets.sdist]\nonly-include = ['/src']\nexclude = ['*.log']\n",
     })
-    assert excluded == ["docs/**.tmp", ".ci", "*.log"] and only == ["src"]
+    dropped = {path: drops.sdist_drop(path) for path in
+               ("docs/a/b.tmp", ".ci/x.yml", "src/demo/run.log", "README.md", "src/demo/__init__.py")}
+    assert [(d.file, d.line) if d else None for d in dropped.values()] == [
+        ("MANIFEST.in", 1), ("MANIFEST.in", 2), ("pyproject.toml", 3), ("pyproject.toml", 2), None]

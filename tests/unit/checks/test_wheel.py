@@ -182,14 +182,14 @@ def test_root_is_purelib_with_extensions(tmp_path: Path) -> None:
 
 # --- W101: packages of the tree missing from the wheel --------------------------------------------
 
-def _layout(tmp_path: Path, tree: dict[str, str], wheel_files: dict[str, str]) -> list:
+def _layout(tmp_path: Path, tree: dict[str, str], wheel_files: dict[str, str], **options: object) -> list:
     project = tmp_path / "project"
     for path, text in tree.items():
         (project / path).parent.mkdir(parents=True, exist_ok=True)
         (project / path).write_text(text)
     sdist = write_sdist(tmp_path, {p: t for p, t in tree.items()})
     wheel = write_wheel(tmp_path, wheel_files)
-    return findings(context(sdist, wheel, project_dir=project, git_files=list(tree)), "W101")
+    return findings(context(sdist, wheel, project_dir=project, git_files=list(tree), **options), "W1")
 
 
 def test_subpackage_without_init_left_out_by_find_packages(tmp_path: Path) -> None:
@@ -220,11 +220,12 @@ def test_hatch_listed_packages_leave_others_out_on_purpose(tmp_path: Path) -> No
     assert _layout(tmp_path, tree, {"demo/__init__.py": ""}) == []
 
 
-def test_explicit_setuptools_list_missing_a_subpackage_is_a_warning(tmp_path: Path) -> None:
+def test_explicit_setuptools_list_missing_a_subpackage_is_an_error_at_the_list(tmp_path: Path) -> None:
     tree = {"setup.py": "from setuptools import setup\nsetup(packages=['demo'])\n",
             "demo/__init__.py": "", "demo/sub/__init__.py": "", "demo/sub/m.py": ""}
     (finding,) = _layout(tmp_path, tree, {"demo/__init__.py": ""})
-    assert finding.file == "demo/sub" and finding.severity == Severity.WARNING
+    assert (finding.file, finding.line, finding.severity) == ("setup.py", 2, Severity.ERROR)
+    assert "demo.sub" in finding.message and "'demo.sub'" in (finding.hint or "")
 
 
 def test_tests_docs_and_non_packages_are_ignored(tmp_path: Path) -> None:
@@ -279,14 +280,21 @@ def test_poetry_packages_from_src_and_excludes(tmp_path: Path) -> None:
                  "packages=[{include='demo', from='src'}]\nexclude=['src/demo/_dev']\n")
     tree = {"pyproject.toml": pyproject, "src/demo/__init__.py": "", "src/demo/_dev/x.py": "",
             "src/demo/api/v1.py": "", "src/extra/__init__.py": ""}
-    (finding,) = _layout(tmp_path, tree, {"demo/__init__.py": ""})
-    assert (finding.file, finding.severity) == ("src/demo/api", Severity.ERROR)
+    # poetry's `exclude` applies to the wheel and the sdist alike: the finding names the pattern's line
+    excluded, unlisted = _layout(tmp_path, tree, {"demo/__init__.py": ""})
+    assert (excluded.file, excluded.line, excluded.severity) == ("pyproject.toml", 5, Severity.ERROR)
+    assert "'src/demo/_dev' in [tool.poetry] exclude" in excluded.message
+    assert (unlisted.file, unlisted.line, unlisted.severity) == ("src/demo/api", None, Severity.ERROR)
 
 
 def test_pdm_excludes_and_setup_cfg_find_options(tmp_path: Path) -> None:
     pdm = "[build-system]\nbuild-backend='pdm.backend'\n[tool.pdm.build]\nexcludes=['**/generated']\n"
     tree = {"pyproject.toml": pdm, "demo/__init__.py": "", "demo/generated/x.py": ""}
-    assert _layout(tmp_path, tree, {"demo/__init__.py": ""}) == []
+    (finding,) = _layout(tmp_path, tree, {"demo/__init__.py": ""})
+    assert (finding.file, finding.line, finding.severity) == ("pyproject.toml", 4, Severity.ERROR)
+    accepted = tmp_path / "accepted"
+    accepted.mkdir()
+    assert _layout(accepted, tree, {"demo/__init__.py": ""}, not_in_wheel=("demo/generated",)) == []
     cfg = ("[options]\npackages = find:\npackage_dir =\n    =lib\n"
            "[options.packages.find]\nwhere = lib\nexclude =\n    demo.legacy*\n")
     other = tmp_path / "cfg"
