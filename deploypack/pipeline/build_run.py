@@ -26,6 +26,7 @@ from deploypack.config.runenv import RunEnvironment
 from deploypack.core import faults
 from deploypack.core.errors import BuildFailed, EnvironmentProblem
 from deploypack.gate import release_gate as gate
+from deploypack.pipeline import overview as overview_module
 from deploypack.pipeline import prewarm
 from deploypack.project import git
 from deploypack.project.release import release_info
@@ -175,11 +176,12 @@ def run_build(options: Options, environ: RunEnvironment, progress: Progress,
                 raise faults.disk_full(f"writing the output to {options.outdir}", options.outdir, needed) from None
             raise faults.environment_error(f"writing {options.outdir}", error) from None
         state.timings["total"] = time.monotonic() - started
+        overview = overview_module.overview(dists)
         return gate.attach(Report(
             ok=ok, exit_code=exit_code, project_name=name, project_version=version,
             project_path=display_path(options.project_dir), artifacts=artifacts, findings=findings,
             timings=state.timings, outdir=display_path(options.outdir), log_path=log_path,
-            extra_outputs=written.outputs,
+            extra_outputs={**written.outputs, **overview_module.outputs(overview)}, overview=overview,
         ), gate_result, options.strict)
 
 
