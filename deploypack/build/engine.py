@@ -27,6 +27,7 @@ from deploypack.config.options import Options
 from deploypack.config.runenv import RunEnvironment
 from deploypack.core import faults
 from deploypack.core.errors import BuildFailed, EnvironmentProblem, UsageError
+from deploypack.core.findings import Finding
 from deploypack.project import git
 from deploypack.project.sources import ProjectSources, toml_key_line
 from deploypack.read.archives import Distribution
@@ -38,13 +39,18 @@ Progress = Callable[[str], None]
 @dataclasses.dataclass(frozen=True)
 class BuildResult:
     sdist: Path
-    wheel: Path
+    wheel: Path | None  # None when it needs a compiler this environment has not (wheel_skipped says so)
     backend: str
     build_requires: tuple[str, ...]
     source_date_epoch: str | None
     installer: str
     timings: Mapping[str, float]
     sdist_read: Distribution | None = None  # the sdist as read before unpacking it: the checks reuse it
+    wheel_skipped: Finding | None = None  # B012: why there is no wheel
+
+    @property
+    def distributions(self) -> list[Path]:
+        return [self.sdist, *([self.wheel] if self.wheel is not None else [])]
 
 
 def check_project_dir(project_dir: Path) -> None:
@@ -129,7 +135,7 @@ class Builder:
                     self._install(wheel_builder, env, "wheel", timings, unpacked=unpacked, base=False)
                 else:
                     self._install(wheel_builder, env, "wheel", timings, unpacked=unpacked, base=False)
-                wheel = self._run_hook(wheel_builder, "wheel", staging, unpacked=unpacked)
+                wheel, skipped = self._wheel_unless_compiler_missing(wheel_builder, staging, unpacked)
                 timings["wheel"] = time.monotonic() - started
             finally:
                 runner.close()  # before the environments are removed
@@ -137,8 +143,19 @@ class Builder:
             sdist=sdist, wheel=wheel, backend=builder._backend,  # noqa: SLF001 - build exposes no getter
             build_requires=tuple(sorted(builder.build_system_requires)),
             source_date_epoch=epoch, installer=installer if env is not None else "none", timings=timings,
-            sdist_read=sdist_read,
+            sdist_read=sdist_read, wheel_skipped=skipped,
         )
+
+    def _wheel_unless_compiler_missing(self, builder, staging: Path,  # type: ignore[no-untyped-def]
+                                       unpacked: Path) -> tuple[Path | None, Finding | None]:
+        """The wheel; or, when its build needs a compiler that is not here, no wheel and why (the
+        sdist stays built and is checked: docs/action.md, C extensions)."""
+        try:
+            return self._run_hook(builder, "wheel", staging, unpacked=unpacked), None
+        except BuildFailed as failure:
+            if failure.finding.code != diagnose.COMPILER_MISSING.code:
+                raise
+            return None, failure.finding
 
     def hook_environment(self, epoch: str | None) -> dict[str, str]:
         """What the hooks see: the allowed part of the run's environment, and the release's epoch."""

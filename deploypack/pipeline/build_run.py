@@ -120,7 +120,9 @@ def run_build(options: Options, environ: RunEnvironment, progress: Progress,
 
         progress("checking…")
         checks_started = time.monotonic()
-        dists, findings = read_distributions([result.sdist, result.wheel], options, [result.sdist_read])
+        dists, findings = read_distributions(result.distributions, options, [result.sdist_read])
+        if result.wheel_skipped is not None:
+            findings = [result.wheel_skipped, *findings]
         context = CheckContext(
             distributions=tuple(dists), options=options, sources=ProjectSources(options.project_dir),
             release=release_info(options.project_dir, environ, options.tag_patterns),
@@ -142,12 +144,13 @@ def run_build(options: Options, environ: RunEnvironment, progress: Progress,
         if options.reproducible:
             rebuild_started = time.monotonic()
             findings += apply_selection(reproducible.rebuild_and_compare(
-                options, environ, {"sdist": result.sdist, "wheel": result.wheel}, result.source_date_epoch, progress,
+                options, environ, {("wheel" if p.suffix == ".whl" else "sdist"): p for p in result.distributions},
+                result.source_date_epoch, progress,
             ), options)
             state.timings["reproducible"] = time.monotonic() - rebuild_started
         ok, exit_code = verdict(findings, options.strict)
 
-        names = [result.sdist.name, result.wheel.name]
+        names = [path.name for path in result.distributions]
         # Written into staging, so they reach --outdir only together with the distributions.
         try:
             written = write_artifacts(staging, inputs_for_build(
