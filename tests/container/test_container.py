@@ -236,11 +236,17 @@ def test_workflows_pin_what_they_need() -> None:
     publish = next(job for job in jobs.values()
                    if any(str(s.get("uses", "")).startswith("pypa/gh-action-pypi-publish") for s in job["steps"]))
     assert publish["permissions"]["id-token"] == "write"  # trusted publishing
-    uploads = [s for job in jobs.values() for s in job["steps"]
-               if str(s.get("uses", "")).startswith("actions/upload-artifact")]
-    assert uploads and all("*.whl" in s["with"]["path"] and "*.tar.gz" in s["with"]["path"] for s in uploads)
-    assert any(str(s.get("uses", "")).startswith("actions/attest-build-provenance")
-               for job in jobs.values() for s in job["steps"])
+    # one deploypack step keeps and attests the dists; the publish job downloads them by the name it output
+    [build] = [job for job in jobs.values()
+               if any(str(s.get("uses", "")).startswith("deploypack/deploypack@") for s in job["steps"])]
+    step = next(s for s in build["steps"] if str(s.get("uses", "")).startswith("deploypack/deploypack@"))
+    assert str(step["with"]["attest"]).lower() == "true"
+    assert build["permissions"]["id-token"] == "write" and build["permissions"]["attestations"] == "write"
+    assert build["outputs"]["artifact-name"] == "${{ steps.deploypack.outputs.artifact-name }}"
+    download = next(s for s in publish["steps"] if str(s.get("uses", "")).startswith("actions/download-artifact"))
+    assert download["with"]["name"] == "${{ needs.build.outputs.artifact-name }}"
+    matrix = yaml.safe_load((REPO / "examples" / "workflows" / "test-matrix.yml").read_text(encoding="utf-8"))
+    assert matrix["jobs"]["test"]["strategy"]["matrix"] == "${{ fromJSON(needs.build.outputs.python-matrix) }}"
 
 
 def test_the_release_pins_action_yml_to_the_image_digest(tmp_path: Path) -> None:
@@ -254,6 +260,10 @@ def test_the_release_pins_action_yml_to_the_image_digest(tmp_path: Path) -> None
     environ = {**os.environ, "IMAGE": "ghcr.io/octo/deploypack", "DIGEST": digest, "TAG": "v1.2.3"}
     subprocess.run(["bash", "-euo", "pipefail", "-c", pinning], cwd=tmp_path, env=environ, check=True)
     pinned = yaml.safe_load((tmp_path / "action.yml").read_text(encoding="utf-8"))
-    assert pinned["runs"] == {"using": "docker", "image": f"docker://ghcr.io/octo/deploypack@{digest}"}
+    [prepare] = [step for step in pinned["runs"]["steps"] if step.get("id") == "prepare"]
+    assert prepare["env"]["DEPLOYPACK_IMAGE"] == f"ghcr.io/octo/deploypack@{digest}"
     original = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
+    assert original["runs"]["steps"][0]["env"]["DEPLOYPACK_IMAGE"] == ""  # main builds the Dockerfile
     assert pinned["inputs"] == original["inputs"] and pinned["outputs"] == original["outputs"]
+    pinned["runs"]["steps"][0]["env"]["DEPLOYPACK_IMAGE"] = ""
+    assert pinned["runs"] == original["runs"]  # nothing else changed
