@@ -27,6 +27,7 @@ def _text(value: str) -> str:
 def _unblank(fragment: str) -> str:
     """One HTML block: a blank line would end it and let Markdown parse what follows; neither a line
     starting with `::` nor `##[` anywhere reads as a workflow command."""
+    fragment = fragment.replace("\r\n", "\n").replace("\r", "\n")  # the runner splits lines at a bare CR too
     fragment = _COMMANDISH.sub(lambda m: m.group(1) + "&#58;:", fragment).replace("##[", "##&#91;")
     return "\n".join(line if line.strip() else "&#32;" for line in fragment.splitlines())
 
