@@ -349,16 +349,17 @@ class _Parser:
             raise ValueError(f"unexpected {value!r}")
         if value in ("true", "false", "null"):
             return {"true": True, "false": False, "null": None}[value]
-        if self.peek() == ("op", "("):
-            return self.call(value)
-        current: object = self.contexts.get(value)
+        current = self.call(value) if self.peek() == ("op", "(") else self.contexts.get(value)
         while self.peek() in (("op", "."), ("op", "[")):
             if self.take()[1] == ".":
                 key: object = self.take()[1]
             else:
                 key = self.or_()
                 self.take("]")
-            current = current.get(str(key)) if isinstance(current, dict) else None
+            if isinstance(current, list) and isinstance(key, float) and 0 <= int(key) < len(current):
+                current = current[int(key)]
+            else:
+                current = current.get(str(key)) if isinstance(current, dict) else None
         return current
 
     def call(self, name: str) -> object:
