@@ -60,6 +60,9 @@ esac
 
 made_git_dir=false
 if [ ! -e "$GITHUB_WORKSPACE/.git" ]; then made_git_dir=true; fi
+if [ -f "$GITHUB_WORKSPACE/.git" ]; then
+    fail "deploypack: workspace" "the workspace's .git is a file (a git worktree or submodule), and the action writes its container step under .git/: check the repository out as a clone (actions/checkout)"
+fi
 generated="$GITHUB_WORKSPACE/.git/deploypack-action"
 rm -rf "$generated"
 mkdir -p "$generated"

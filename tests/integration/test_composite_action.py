@@ -194,6 +194,15 @@ def test_without_git_the_made_directory_is_removed(tmp_path: Path) -> None:
     assert list(workspace.iterdir()) == []
 
 
+def test_a_worktree_workspace_is_refused_with_a_reason(tmp_path: Path) -> None:
+    workspace = tmp_path / "worktree"
+    workspace.mkdir()
+    (workspace / ".git").write_text("gitdir: /elsewhere/.git/worktrees/x\n")
+    result = run_composite(REPO, {}, Job(workspace), lambda *a: (0, "", ""))
+    assert result.failed
+    assert any(".git is a file" in text for text in annotations(result, "error"))
+
+
 @pytest.mark.parametrize(("given", "problem"), [
     ({"upload": "sometimes"}, "action input 'upload'"),
     ({"artifact-name": "dists/x"}, "action input 'artifact-name'"),
