@@ -119,6 +119,10 @@ def _checked(spec: Input, raw: str) -> str:
         raise _usage(spec, "is required and was given empty")
     if "\0" in value:
         raise _usage(spec, "contains a NUL character")
+    return _of_kind(spec, value, raw)
+
+
+def _of_kind(spec: Input, value: str, raw: str) -> str:
     if spec.kind == "bool":
         try:
             return "true" if parse_bool(value) else "false"

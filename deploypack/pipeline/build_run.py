@@ -25,12 +25,14 @@ from deploypack.config.options import Options
 from deploypack.config.runenv import RunEnvironment
 from deploypack.core import faults
 from deploypack.core.errors import BuildFailed, EnvironmentProblem
+from deploypack.core.findings import Finding
 from deploypack.gate import release_gate as gate
 from deploypack.pipeline import overview as overview_module
 from deploypack.pipeline import prewarm
 from deploypack.project import git
 from deploypack.project.release import release_info
 from deploypack.project.sources import ProjectSources
+from deploypack.read.archives import Distribution
 from deploypack.read.collect import display_path, read_distributions
 from deploypack.report.model import Artifact, Report, verdict
 
@@ -81,6 +83,13 @@ def _keep_log(state: RunState, options: Options, environ: Mapping[str, str]) -> 
     return display_path(destination)
 
 
+def read_built(result: BuildResult, options: Options) -> tuple[list[Distribution], list[Finding]]:
+    """The built archives, read; with B012 first when the wheel was left to a machine with a compiler."""
+    dists, findings = read_distributions(result.distributions, options, [result.sdist_read])
+    skipped = [result.wheel_skipped] if result.wheel_skipped is not None else []
+    return dists, [*skipped, *findings]
+
+
 def run_build(options: Options, environ: RunEnvironment, progress: Progress,
               load_checks: Callable[[], Sequence[Check]]) -> Report:
     """`load_checks` gives the checks to run (the catalogue's, from the caller at the top)."""
@@ -120,9 +129,7 @@ def run_build(options: Options, environ: RunEnvironment, progress: Progress,
 
         progress("checking…")
         checks_started = time.monotonic()
-        dists, findings = read_distributions(result.distributions, options, [result.sdist_read])
-        if result.wheel_skipped is not None:
-            findings = [result.wheel_skipped, *findings]
+        dists, findings = read_built(result, options)
         context = CheckContext(
             distributions=tuple(dists), options=options, sources=ProjectSources(options.project_dir),
             release=release_info(options.project_dir, environ, options.tag_patterns),
