@@ -86,7 +86,17 @@ INPUTS: tuple[Input, ...] = (
           "SETUPTOOLS_SCM_*, index and proxy settings, SOURCE_DATE_EPOCH, ...) and never the runner's "
           "credentials or this action's inputs.", "", "list", flag="--pass-env"),
 )
-BY_NAME = {spec.name: spec for spec in INPUTS}
+# Read by the composite action's own steps (action.yml, deploypack/action/prepare.sh), never by
+# the container: they decide what happens around the build (upload, attest), not the build.
+COMPOSITE_INPUTS: tuple[Input, ...] = (
+    Input("upload", "Keep the distributions (sdist and wheel only) as a workflow artifact with "
+          "actions/upload-artifact@v4 (`true`/`false`).", "true", "bool"),
+    Input("artifact-name", "The artifact's name. Empty: `dists-<job id>`, then `-<matrix index>` in a matrix "
+          "and `-<path>` for a sub-directory, unique per job so that matrix jobs do not clash.", "", "path"),
+    Input("attest", "Attest the distributions' build provenance with actions/attest-build-provenance "
+          "(`true`/`false`); the job needs `id-token: write` and `attestations: write`.", "false", "bool"),
+)
+BY_NAME = {spec.name: spec for spec in (*INPUTS, *COMPOSITE_INPUTS)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,6 +119,10 @@ def _checked(spec: Input, raw: str) -> str:
         raise _usage(spec, "is required and was given empty")
     if "\0" in value:
         raise _usage(spec, "contains a NUL character")
+    return _of_kind(spec, value, raw)
+
+
+def _of_kind(spec: Input, value: str, raw: str) -> str:
     if spec.kind == "bool":
         try:
             return "true" if parse_bool(value) else "false"

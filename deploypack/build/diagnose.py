@@ -79,6 +79,24 @@ NOT_INSTALLED = rule(
     "must already be installed there, in a matching version.",
     fix="Install the requirements named (pip install ...) or build with isolation.",
 )
+COMPILER_MISSING = rule(
+    "B012", "wheel-needs-compiler", Severity.WARNING,
+    "the wheel was not built: it compiles code, and this environment has no compiler for it",
+    why="A project with C, C++, Cython or Rust extensions needs a compiler (and, for wheels others can install, "
+    "one build per platform and Python version). The deploypack action's image has none, to stay small and "
+    "fast: it builds and checks the sdist, the source every platform's wheel is built from.",
+    fix="Build the compiled wheels with cibuildwheel (one job per platform) and check them with "
+    "`deploypack check dist/*` (docs/action.md shows the workflow); on a machine with a compiler, "
+    "`deploypack build` builds the wheel too.",
+)
+SDIST_NEEDS_COMPILER = rule(
+    "B013", "sdist-needs-compiler", Severity.ERROR,
+    "the sdist could not be built: the backend runs a compiler to make it, and this environment has none",
+    why="Some backends configure the whole build to make an sdist (meson-python runs `meson setup`, which "
+    "looks for the compilers); without one nothing can be built here, not even the source distribution.",
+    fix="Build this project where a compiler is installed: the sdist with `pipx run build --sdist`, the wheels "
+    "with cibuildwheel, then check them all with `deploypack check dist/*` (docs/action.md shows the workflow).",
+)
 NO_BUILD_CONFIG = rule(
     "B010", "no-build-configuration", Severity.ERROR, "the project has no pyproject.toml or setup.py",
     why="Without one of them no PEP 517 frontend knows how to build the project.",
@@ -94,6 +112,20 @@ _NO_SUCH_FILE = re.compile(
     r"No such file or directory: '([^']+)'"
     r"|[Ff]ile (?:does not exist|not found): '?([^'\s]+)'?"
     r"|does not exist: ([^\s,]+)"
+)
+# What a backend prints when the compiler it runs is absent: setuptools/distutils, meson, CMake
+# (scikit-build-core), setuptools-rust and maturin, and a shell's "not found".
+_NO_COMPILER = re.compile(
+    r"error: command '(?P<a>[^']*?(?:gcc|g\+\+|cc|c\+\+|clang(?:\+\+)?))' failed: No such file or directory"
+    r"|error: \[Errno 2\] No such file or directory: '(?P<h>[^']*?(?:gcc|g\+\+|cc|c\+\+|clang(?:\+\+)?))'"
+    r"|unable to execute '(?P<b>[^']*?(?:gcc|g\+\+|cc|clang))': No such file or directory"
+    r"|meson\.build:\d+:\d+: ERROR: Unknown compiler\(s\): \[\['(?P<c>[^']+)'"
+    r"|No CMAKE_(?P<d>C|CXX)_COMPILER could be found"
+    r"|Could not find compiler set in environment variable (?P<i>CC|CXX)"
+    r"|error: can't find (?P<e>Rust) compiler"
+    r"|linker `(?P<f>[^`]+)` not found"
+    r"|(?P<g>\S*(?:gcc|g\+\+|\bcc|clang)): (?:command )?not found",
+    re.M,
 )
 _PIP_NOT_FOUND = re.compile(
     r"(?:No matching distribution found for|Could not find a version that satisfies the requirement) (\S+)"
@@ -221,6 +253,9 @@ def failure_finding(
     `roots` maps directories the backend ran in (the project, the unpacked sdist) to "" so
     that traceback paths inside them become project-relative paths.
     """
+    compiler = missing_compiler(log_text)
+    if compiler is not None:
+        return compiler_missing_finding(sources, compiler, stage)
     frames = _project_frames(log_text, roots)
     exception = _last_exception(log_text)
     missing = _missing_file(log_text)
@@ -252,6 +287,32 @@ def failure_finding(
         file=config.file if config else None,
         hint="Tail of the build log:\n" + tail if tail else None,
     )
+
+
+def missing_compiler(log_text: str) -> str | None:
+    """The compiler a failed wheel build could not run, as the log names it; None when none is missing."""
+    match = _NO_COMPILER.search(log_text)
+    if match is None:
+        return None
+    found = next(value for value in match.groupdict().values() if value)
+    names = {"C": "a C compiler", "CC": "a C compiler", "CXX": "a C++ compiler", "Rust": "the Rust compiler"}
+    return names.get(found, found)
+
+
+def compiler_missing_finding(sources: ProjectSources, compiler: str, stage: str) -> Finding:
+    """At the line that asks for compiling (ext_modules, the backend), else the main configuration file."""
+    place = (sources.find_key({"setup.py": ["ext_modules"], "pyproject.toml": ["build-system.build-backend"]})
+             or sources.find_any_file())
+    file, line = (place.file, place.line) if place else (None, None)
+    if stage == "sdist":
+        return SDIST_NEEDS_COMPILER.at(
+            f"the sdist could not be built: the backend runs {compiler} to make it, which this environment does "
+            "not have (the deploypack action's image has no compilers)", hint=SDIST_NEEDS_COMPILER.fix,
+            file=file, line=line)
+    return COMPILER_MISSING.at(
+        f"the wheel was not built: the build runs {compiler}, which this environment does not have "
+        "(the deploypack action's image has no compilers); the sdist was built and checked",
+        hint=COMPILER_MISSING.fix, file=file, line=line)
 
 
 def _relative_to_roots(path_text: str, roots: dict[Path, str], default_root: Path) -> str | None:

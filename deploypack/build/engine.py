@@ -41,7 +41,7 @@ Progress = Callable[[str], None]
 @dataclasses.dataclass(frozen=True)
 class BuildResult:
     sdist: Path
-    wheel: Path
+    wheel: Path | None  # None when it needs a compiler this environment has not (wheel_skipped says so)
     backend: str
     build_requires: tuple[str, ...]
     source_date_epoch: str | None
@@ -49,6 +49,11 @@ class BuildResult:
     timings: Mapping[str, float]
     sdist_read: Distribution | None = None  # the sdist as read before unpacking it: the checks reuse it
     deprecations: tuple[Finding, ...] = ()  # D001: what the backend says it will stop accepting
+    wheel_skipped: Finding | None = None  # B012: why there is no wheel
+
+    @property
+    def distributions(self) -> list[Path]:
+        return [self.sdist, *([self.wheel] if self.wheel is not None else [])]
 
 
 def check_project_dir(project_dir: Path) -> None:
@@ -135,7 +140,7 @@ class Builder:
                     self._install(wheel_builder, env, "wheel", timings, unpacked=unpacked)
                 else:
                     self._install(wheel_builder, env, "wheel", timings, unpacked=unpacked)
-                wheel = self._run_hook(wheel_builder, "wheel", staging, unpacked=unpacked)
+                wheel, skipped = self._wheel_unless_compiler_missing(wheel_builder, staging, unpacked)
                 timings["wheel"] = time.monotonic() - started
             finally:
                 runner.close()  # before the environments are removed
@@ -145,9 +150,20 @@ class Builder:
             sdist=sdist, wheel=wheel, backend=backend,
             build_requires=tuple(sorted(builder.build_system_requires)),
             source_date_epoch=epoch, installer=installer if env is not None else "none", timings=timings,
-            sdist_read=sdist_read,
+            sdist_read=sdist_read, wheel_skipped=skipped,
             deprecations=tuple(deprecations.deprecation_findings(notices, self.sources, backend)),
         )
+
+    def _wheel_unless_compiler_missing(self, builder, staging: Path,  # type: ignore[no-untyped-def]
+                                       unpacked: Path) -> tuple[Path | None, Finding | None]:
+        """The wheel; or, when its build needs a compiler that is not here, no wheel and why (the
+        sdist stays built and is checked: docs/action.md, C extensions)."""
+        try:
+            return self._run_hook(builder, "wheel", staging, unpacked=unpacked), None
+        except BuildFailed as failure:
+            if failure.finding.code != diagnose.COMPILER_MISSING.code:
+                raise
+            return None, failure.finding
 
     def hook_environment(self, epoch: str | None) -> dict[str, str]:
         """What the hooks see: the allowed part of the run's environment, and the release's epoch."""

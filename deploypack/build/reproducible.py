@@ -356,8 +356,10 @@ def rebuild_and_compare(
             return [REBUILD_FAILED.at(f"building again from a fresh copy of the source failed: {failure.message}")]
         finally:
             log.close()
-        second = {"sdist": result.sdist, "wheel": result.wheel}
+        second: dict[str, Path | None] = {"sdist": result.sdist, "wheel": result.wheel}
         findings: list[Finding] = []
         for kind, path in first.items():
-            findings.extend(findings_for(path, second[kind], epoch))
+            again = second.get(kind)
+            if again is not None:  # no wheel where a compiler is missing (B012)
+                findings.extend(findings_for(path, again, epoch))
         return findings

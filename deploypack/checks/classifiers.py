@@ -15,6 +15,7 @@ from deploypack.checks import CheckContext, check
 from deploypack.checks.metadata_fields import metadata_dists, raw_metadata, where
 from deploypack.core.findings import Finding, Severity
 from deploypack.core.rules import rule
+from deploypack.read import python_versions
 from deploypack.read.archives import Distribution
 
 UNKNOWN_CLASSIFIER = rule(
@@ -44,6 +45,16 @@ PYTHON_CLASSIFIER_INCONSISTENT = rule(
     why="The classifier announces support for a Python version that Requires-Python excludes (or the "
     "reverse): one of the two is stale, and users on that version are told two different things.",
     fix="Remove the classifier, or widen `requires-python` if that version is really supported.",
+)
+PYTHON_CLASSIFIER_MISSING = rule(
+    "M026", "python-classifier-missing", Severity.NOTE,
+    "Requires-Python admits a maintained Python version that no `Programming Language :: Python :: X.Y` "
+    "classifier names",
+    why="The classifiers and Requires-Python are the two places that say which Python versions a release "
+    "supports, and the test matrix the action derives (its `python-versions` output) follows the classifiers: "
+    "a version Requires-Python lets users install on, but no classifier names, is installed and never tested.",
+    fix="Add the `Programming Language :: Python :: X.Y` classifier if the version is supported (and test it), "
+    "or raise `requires-python` if it is not.",
 )
 
 _PYTHON_VERSION = re.compile(r"^Programming Language :: Python :: (\d+)(?:\.(\d+))?( :: Only)?$")
@@ -181,3 +192,23 @@ def python_classifiers_match_requires_python(context: CheckContext) -> Iterator[
                 f"{classifier!r} announces Python {version}, which Requires-Python {declared!r} excludes",
                 **where(context, classifier, "classifiers", dist),
             )
+
+
+@check(PYTHON_CLASSIFIER_MISSING)
+def maintained_pythons_are_classified(context: CheckContext) -> Iterator[Finding]:
+    dists = list(metadata_dists(context))
+    if not dists:
+        return
+    metadata = raw_metadata(dists[0])
+    declared, classifiers = metadata.get("requires_python"), metadata.get("classifiers") or []
+    missing = python_versions.unclassified(declared, classifiers)
+    if not missing:
+        return
+    named = python_versions.classified(classifiers)
+    last = f"Programming Language :: Python :: {named[-1][0]}.{named[-1][1]}"
+    listed = ", ".join(missing)
+    yield PYTHON_CLASSIFIER_MISSING.at(
+        f"Requires-Python {declared!r} admits Python {listed}, which no `Programming Language :: Python :: X.Y` "
+        f"classifier names: the version matrix (python-versions) leaves {'it' if len(missing) == 1 else 'them'} out",
+        hint=PYTHON_CLASSIFIER_MISSING.fix, **where(context, last, "classifiers", dists[0]),
+    )

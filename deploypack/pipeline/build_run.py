@@ -29,6 +29,7 @@ from deploypack.core import faults
 from deploypack.core.errors import BuildFailed, EnvironmentProblem
 from deploypack.core.findings import Finding, Severity
 from deploypack.gate import release_gate as gate
+from deploypack.pipeline import overview as overview_module
 from deploypack.pipeline import prewarm
 from deploypack.project import git
 from deploypack.project.links import outside_links
@@ -119,6 +120,13 @@ def _publishes_outside_content(findings: Sequence[Finding]) -> bool:
     return any(f.code == link_checks.LINK_OUTSIDE.code and f.severity == Severity.ERROR for f in findings)
 
 
+def read_built(result: BuildResult, options: Options) -> tuple[list[Distribution], list[Finding]]:
+    """The built archives, read; with B012 first when the wheel was left to a machine with a compiler."""
+    dists, findings = read_distributions(result.distributions, options, [result.sdist_read])
+    skipped = [result.wheel_skipped] if result.wheel_skipped is not None else []
+    return dists, [*skipped, *findings]
+
+
 def run_build(options: Options, environ: RunEnvironment, progress: Progress,
               load_checks: Callable[[], Sequence[Check]]) -> Report:
     """`load_checks` gives the checks to run (the catalogue's, from the caller at the top)."""
@@ -159,7 +167,7 @@ def run_build(options: Options, environ: RunEnvironment, progress: Progress,
 
         progress("checking…")
         checks_started = time.monotonic()
-        dists, findings = read_distributions([result.sdist, result.wheel], options, [result.sdist_read])
+        dists, findings = read_built(result, options)
         context = CheckContext(
             distributions=tuple(dists), options=options, sources=ProjectSources(options.project_dir),
             release=release_info(options.project_dir, environ, options.tag_patterns),
@@ -178,7 +186,8 @@ def run_build(options: Options, environ: RunEnvironment, progress: Progress,
         if options.reproducible:
             rebuild_started = time.monotonic()
             findings += apply_selection(reproducible.rebuild_and_compare(
-                options, environ, {"sdist": result.sdist, "wheel": result.wheel}, result.source_date_epoch, progress,
+                options, environ, {("wheel" if p.suffix == ".whl" else "sdist"): p for p in result.distributions},
+                result.source_date_epoch, progress,
             ), options)
             state.timings["reproducible"] = time.monotonic() - rebuild_started
         ok, exit_code = verdict(findings, options.strict)
@@ -192,7 +201,7 @@ def run_build(options: Options, environ: RunEnvironment, progress: Progress,
                 "pointing outside the project, or the content it led to",
             )
 
-        names = [result.sdist.name, result.wheel.name]
+        names = [path.name for path in result.distributions]
         # Written into staging, so they reach --outdir only together with the distributions.
         try:
             written = write_artifacts(staging, inputs_for_build(
@@ -221,11 +230,13 @@ def run_build(options: Options, environ: RunEnvironment, progress: Progress,
                 raise faults.disk_full(f"writing the output to {options.outdir}", options.outdir, needed) from None
             raise faults.environment_error(f"writing {options.outdir}", error) from None
         state.timings["total"] = time.monotonic() - started
+        overview = overview_module.overview(dists)
         return gate.attach(Report(
             ok=ok, exit_code=exit_code, project_name=name, project_version=version,
             project_path=display_path(options.project_dir), artifacts=artifacts, findings=findings,
             timings=state.timings, outdir=display_path(options.outdir), log_path=log_path,
-            extra_outputs=written.outputs, changes=changes.changes if changes is not None else None,
+            extra_outputs={**written.outputs, **overview_module.outputs(overview)}, overview=overview,
+            changes=changes.changes if changes is not None else None,
         ), gate_result, options.strict)
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from deploypack.config.runenv import RunEnvironment
 from deploypack.core.errors import EnvironmentProblem, UsageError
+from deploypack.pipeline import overview as overview_module
 
 if TYPE_CHECKING:  # imported when a check runs: `deploypack --version` stays instant
     from deploypack.artifacts import ArtifactInputs
@@ -103,10 +104,12 @@ def run_check(options: Options, paths: list[Path], write_outdir: bool, environ: 
         )
         # Only what could be read goes out: an unreadable file has an error finding, not a checksum.
         outputs = _write_outdir(options, [d.path for d in dists], inputs, shown_dir or "")
+    overview = overview_module.overview(dists)
     return Report(
         ok=ok, exit_code=exit_code, project_name=name, project_version=version,
         project_path=display_path(Path(os.curdir)), artifacts=artifacts, findings=findings,
-        timings={"checks": time.monotonic() - started}, outdir=shown_dir, extra_outputs=outputs,
+        timings={"checks": time.monotonic() - started}, outdir=shown_dir,
+        extra_outputs={**outputs, **overview_module.outputs(overview)}, overview=overview,
     )
 
 

@@ -16,13 +16,14 @@ from pathlib import PurePosixPath
 from typing import TextIO
 
 from deploypack.core.findings import Finding, Severity
-from deploypack.report import actions_core
+from deploypack.report import actions_core, overview_md
 from deploypack.report import changes as changes_text
 from deploypack.report import text as text_reporter
 from deploypack.report.model import Report
 
 ANNOTATIONS_PER_LEVEL = 10
 SUMMARY_LIMIT = 1024 * 1024 - 4096  # the runner refuses a step summary above 1 MiB
+LOG_RESERVE = 128 * 1024  # kept for the build log's end when the overview is long
 OUTPUTS_LIMIT = 1000 * 1000 - 16 * 1024  # the runner's 1 MB for outputs, with room for the delimiters
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
 
@@ -153,6 +154,7 @@ def summary(report: Report, prefix: str, environ: Mapping[str, str], log_text: s
             message = finding.message + (f"\n{finding.hint}" if finding.hint else "")
             parts.append(f"| `{finding.code}` | {_link(finding, prefix, environ)} | {_cell(message)} |\n")
     page = "".join(parts)
+    page += overview_md.sections(report.overview, SUMMARY_LIMIT - len(page.encode()) - LOG_RESERVE)
     if log_text:
         page += _log_details(log_text, SUMMARY_LIMIT - len(page.encode()) - 512)
     if len(page.encode()) > SUMMARY_LIMIT:

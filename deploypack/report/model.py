@@ -32,6 +32,16 @@ class Artifact:
 
 
 @dataclasses.dataclass(frozen=True)
+class Overview:
+    """What the step summary shows besides the findings: what a person would download the dists to see."""
+
+    metadata: Sequence[tuple[str, str]]  # (field, value), in the order shown
+    contents: Mapping[str, Sequence[tuple[str, int]]]  # archive file name -> (member path, size) of its files
+    readme: tuple[str, str] | None  # (content type, text) of the long description
+    python_versions: Sequence[str]
+
+
+@dataclasses.dataclass(frozen=True)
 class Report:
     ok: bool
     exit_code: int
@@ -47,6 +57,7 @@ class Report:
     extra_outputs: Mapping[str, str] = dataclasses.field(default_factory=dict)
     gate: Mapping[str, Any] | None = None  # the release gate's verdict, when --gate ran
     changes: Mapping[str, Any] | None = None  # what changed since the last release (gate/release_diff.py)
+    overview: Overview | None = None  # metadata, contents and README of the dists read
 
     def counts(self) -> dict[str, int]:
         return count_by_severity(self.findings)

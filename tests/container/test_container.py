@@ -236,11 +236,17 @@ def test_workflows_pin_what_they_need() -> None:
     publish = next(job for job in jobs.values()
                    if any(str(s.get("uses", "")).startswith("pypa/gh-action-pypi-publish") for s in job["steps"]))
     assert publish["permissions"]["id-token"] == "write"  # trusted publishing
-    uploads = [s for job in jobs.values() for s in job["steps"]
-               if str(s.get("uses", "")).startswith("actions/upload-artifact")]
-    assert uploads and all("*.whl" in s["with"]["path"] and "*.tar.gz" in s["with"]["path"] for s in uploads)
-    assert any(str(s.get("uses", "")).startswith("actions/attest-build-provenance")
-               for job in jobs.values() for s in job["steps"])
+    # one deploypack step keeps and attests the dists; the publish job downloads them by the name it output
+    [build] = [job for job in jobs.values()
+               if any(str(s.get("uses", "")).startswith("deploypack/deploypack@") for s in job["steps"])]
+    step = next(s for s in build["steps"] if str(s.get("uses", "")).startswith("deploypack/deploypack@"))
+    assert str(step["with"]["attest"]).lower() == "true"
+    assert build["permissions"]["id-token"] == "write" and build["permissions"]["attestations"] == "write"
+    assert build["outputs"]["artifact-name"] == "${{ steps.deploypack.outputs.artifact-name }}"
+    download = next(s for s in publish["steps"] if str(s.get("uses", "")).startswith("actions/download-artifact"))
+    assert download["with"]["name"] == "${{ needs.build.outputs.artifact-name }}"
+    matrix = yaml.safe_load((REPO / "examples" / "workflows" / "test-matrix.yml").read_text(encoding="utf-8"))
+    assert matrix["jobs"]["test"]["strategy"]["matrix"] == "${{ fromJSON(needs.build.outputs.python-matrix) }}"
 
 
 def test_the_release_pins_action_yml_to_the_image_digest(tmp_path: Path) -> None:
@@ -254,6 +260,98 @@ def test_the_release_pins_action_yml_to_the_image_digest(tmp_path: Path) -> None
     environ = {**os.environ, "IMAGE": "ghcr.io/octo/deploypack", "DIGEST": digest, "TAG": "v1.2.3"}
     subprocess.run(["bash", "-euo", "pipefail", "-c", pinning], cwd=tmp_path, env=environ, check=True)
     pinned = yaml.safe_load((tmp_path / "action.yml").read_text(encoding="utf-8"))
-    assert pinned["runs"] == {"using": "docker", "image": f"docker://ghcr.io/octo/deploypack@{digest}"}
+    [prepare] = [step for step in pinned["runs"]["steps"] if step.get("id") == "prepare"]
+    assert prepare["env"]["DEPLOYPACK_IMAGE"] == f"ghcr.io/octo/deploypack@{digest}"
     original = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
+    assert original["runs"]["steps"][0]["env"]["DEPLOYPACK_IMAGE"] == ""  # main builds the Dockerfile
     assert pinned["inputs"] == original["inputs"] and pinned["outputs"] == original["outputs"]
+    pinned["runs"]["steps"][0]["env"]["DEPLOYPACK_IMAGE"] = ""
+    assert pinned["runs"] == original["runs"]  # nothing else changed
+
+
+# --- the composite action around the container (action.yml), with podman as the runner's docker ---
+
+def podman_docker(image: Image, started: list[str]) -> object:
+    """Start a docker action's image as the runner does: `Dockerfile` is built from the generated
+    action's directory (the build context prepare.sh copied there), `docker://REF` is run as it is."""
+
+    def start(reference: str, action_dir: Path, env: dict[str, str], workspace: Path) -> tuple[int, str, str]:
+        if reference == "Dockerfile":
+            name = f"localhost/deploypack-action-built:{uuid.uuid4().hex[:8]}"
+            command = ["podman", "build", "--network", "host", "--build-arg",
+                       f"BASE_IMAGE={podman_environment().get('DEPLOYPACK_BASE_IMAGE', 'python:3.11-slim')}",
+                       *image.ca_mount(), "-t", name, str(action_dir)]
+            built = subprocess.run(command, capture_output=True, text=True, timeout=1200, check=False)
+            assert built.returncode == 0, built.stderr[-3000:]
+        else:
+            name = reference.removeprefix("docker://")
+        started.append(name)
+        files = Path(env["RUNNER_TEMP"]).parent / "file_commands"
+        files.mkdir(exist_ok=True)
+        output = files / "output"
+        output.write_text("")
+        (files / "summary").touch()
+        (Path(env["RUNNER_TEMP"]).parent / "home").mkdir(exist_ok=True)
+        variables = {key: value for key, value in env.items()
+                     if key.startswith(("INPUT_", "GITHUB_", "RUNNER_OS", "CI", "ACTIONS_"))}
+        variables.update({"GITHUB_WORKSPACE": "/github/workspace", "HOME": "/github/home",
+                          "GITHUB_OUTPUT": "/github/file_commands/output",
+                          "GITHUB_STEP_SUMMARY": "/github/file_commands/summary"})
+        command = ["podman", "run", "--rm", "--network", "host", *image.ca_mount(),
+                   "-v", f"{workspace}:/github/workspace", "-v", f"{files}:/github/file_commands",
+                   "-v", f"{Path(env['RUNNER_TEMP']).parent / 'home'}:/github/home", "-w", "/github/workspace"]
+        for key, value in variables.items():
+            command += ["-e", f"{key}={value}"]
+        done = subprocess.run([*command, name], capture_output=True, text=True, timeout=900, check=False)
+        assert done.returncode not in (125, 126, 127), done.stderr[-3000:]
+        Path(env["GITHUB_OUTPUT"]).write_text(output.read_text(encoding="utf-8"), encoding="utf-8")
+        if reference == "Dockerfile":
+            subprocess.run(["podman", "rmi", "-f", name], capture_output=True, check=False, timeout=300)
+        return done.returncode, done.stdout, done.stderr
+
+    return start
+
+
+def _hello(tmp_path: Path) -> Path:
+    workspace = tmp_path / "workspace"
+    shutil.copytree(REPO / "examples" / "hello", workspace / "examples" / "hello",
+                    ignore=shutil.ignore_patterns("dist", "build", "*.egg-info"))
+    git_init(workspace)
+    owned_by_another_user(workspace)
+    return workspace
+
+
+@pytest.mark.container
+@pytest.mark.slow
+def test_the_composite_action_builds_the_dockerfile_on_an_unreleased_ref(image: Image, tmp_path: Path) -> None:
+    from tests.runner_emulator import Job, run_composite
+
+    workspace, started = _hello(tmp_path), []
+    result = run_composite(REPO, {"path": "examples/hello"}, Job(workspace), podman_docker(image, started))
+    assert not result.failed, [(s.uses, s.outcome, s.stdout[-2000:]) for s in result.steps]
+    assert len(started) == 1 and started[0].startswith("localhost/deploypack-action-built:")
+    assert result.outputs["ok"] == "true" and result.outputs["artifact-name"] == "dists-build-examples-hello"
+    upload = result.step("actions/upload-artifact")
+    assert upload.inputs["path"].splitlines() == [result.outputs["sdist"], result.outputs["wheel"]]
+    assert all((workspace / line).is_file() for line in upload.inputs["path"].splitlines())
+    assert not (workspace / ".git" / "deploypack-action").exists()
+
+
+@pytest.mark.container
+@pytest.mark.slow
+def test_a_release_commit_runs_the_prebuilt_image_by_reference(image: Image, tmp_path: Path) -> None:
+    from tests.integration.test_composite_action import pinned_action
+    from tests.runner_emulator import Job, run_composite
+
+    workspace, started = _hello(tmp_path), []
+    action = pinned_action(tmp_path)
+    # the release workflow pinned `ghcr.io/octo/deploypack@sha256:…`: here, the image this session built
+    text = (action / "action.yml").read_text(encoding="utf-8")
+    pinned = next(line for line in text.splitlines() if "DEPLOYPACK_IMAGE:" in line)
+    (action / "action.yml").write_text(text.replace(pinned, f'        DEPLOYPACK_IMAGE: "{image.name}"'),
+                                       encoding="utf-8")
+    job = Job(workspace, permissions={"id-token": "write", "attestations": "write"})
+    result = run_composite(action, {"path": "examples/hello", "attest": "true"}, job, podman_docker(image, started))
+    assert not result.failed, [(s.uses, s.outcome, s.stdout[-2000:]) for s in result.steps]
+    assert started == [image.name]  # no build
+    assert result.step("actions/attest-build-provenance").inputs["subject-path"] == result.outputs["subjects"]

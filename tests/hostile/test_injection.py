@@ -128,11 +128,12 @@ def test_hostile_project_in_github_format(make_project: Callable[..., Path], tmp
     assert any("::error::Not A Classifier" in a.data for a in annotations)
     values = parse_file_command((tmp_path / "output").read_text(encoding="utf-8"))
     assert set(values) <= EXPECTED_OUTPUTS | {"manifest", "subject-path", "subject-checksums", "sbom",
-                                              "provenance"}
+                                              "provenance", "python-versions", "python-matrix"}
     assert values["ok"] == ("true" if report["ok"] else "false")
     assert values["name"] == "hostile-project"
     summary = (tmp_path / "summary").read_text(encoding="utf-8")
     assert "<script" not in summary and "forged error" in summary  # the log, escaped, in <details>
+    assert "README as the index renders it" in summary and "Contents of <code>" in summary
 
 
 @pytest.mark.integration

@@ -12,7 +12,7 @@ from types import ModuleType
 import pytest
 import yaml
 
-from deploypack.action.inputs import BY_NAME, DEFAULT_REPORT, INPUTS, from_environment, secrets_in
+from deploypack.action.inputs import BY_NAME, COMPOSITE_INPUTS, DEFAULT_REPORT, INPUTS, from_environment, secrets_in
 from deploypack.core.errors import ExitCode, UsageError
 from tests.conftest import REPO, clean_environ
 from tests.runner_emulator import Runner, parse_file_command
@@ -33,21 +33,24 @@ def action() -> dict:
 
 def test_every_input_of_action_yml_is_declared_with_a_description_and_a_default(action: dict) -> None:
     declared = action["inputs"]
-    assert list(declared) == [spec.name for spec in INPUTS]
+    assert list(declared) == [spec.name for spec in (*INPUTS, *COMPOSITE_INPUTS)]
     for name, entry in declared.items():
         spec = BY_NAME[name]
         assert entry["description"].strip() and entry["description"] == spec.description
         assert "default" in entry and str(entry["default"]) == spec.default
         assert entry.get("required", False) == spec.required
-        assert "-" not in name  # INPUT_ names with hyphens cannot be read from a shell
-        assert spec.variable == runner_variable(name)
+        if spec in INPUTS:  # read as INPUT_ variables in the container; names with hyphens cannot be read from a shell
+            assert "-" not in name
+            assert spec.variable == runner_variable(name)
 
 
 def test_action_yml_declares_every_output_and_runs_the_image(action: dict) -> None:
     for name in OUTPUTS:
         assert action["outputs"][name]["description"].strip()
-    assert action["runs"]["using"] == "docker"
-    assert action["runs"]["image"] == "Dockerfile" or action["runs"]["image"].startswith("docker://")
+        assert action["outputs"][name]["value"] == f"${{{{ steps.run.outputs.{name} }}}}"
+    assert action["runs"]["using"] == "composite"
+    [container] = [step for step in action["runs"]["steps"] if step.get("id") == "run"]
+    assert container["uses"] == "./.git/deploypack-action"  # the docker action prepare.sh writes
 
 
 def test_defaults_leave_the_projects_settings_in_force() -> None:

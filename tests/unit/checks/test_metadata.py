@@ -89,9 +89,13 @@ def project(tmp_path: Path):
 
 
 def test_a_clean_pair_has_no_metadata_findings(tmp_path: Path) -> None:
+    from deploypack.read.python_versions import MAINTAINED
+
+    # every maintained version Requires-Python admits has its classifier (else M026)
     fields = [("License-Expression", "MIT"), ("License-File", "LICENSE"),
-              ("Classifier", "Programming Language :: Python :: 3.12"),
-              ("Requires-Python", ">=3.10"), ("Requires-Dist", 'pytest; extra == "test"'), ("Provides-Extra", "test"),
+              *[("Classifier", f"Programming Language :: Python :: {v}") for v in MAINTAINED],
+              ("Requires-Python", f">={MAINTAINED[0]}"), ("Requires-Dist", 'pytest; extra == "test"'),
+              ("Provides-Extra", "test"),
               ("Project-URL", "Source, https://example.org/demo")]
     text = metadata(fields)
     dists = [write_sdist(tmp_path, text, {"LICENSE": "MIT"}),
