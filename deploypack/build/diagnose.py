@@ -80,7 +80,7 @@ NOT_INSTALLED = rule(
     fix="Install the requirements named (pip install ...) or build with isolation.",
 )
 COMPILER_MISSING = rule(
-    "B012", "wheel-needs-compiler", Severity.WARNING,
+    "B016", "wheel-needs-compiler", Severity.WARNING,
     "the wheel was not built: it compiles code, and this environment has no compiler for it",
     why="A project with C, C++, Cython or Rust extensions needs a compiler (and, for wheels others can install, "
     "one build per platform and Python version). The deploypack action's image has none, to stay small and "
@@ -90,7 +90,7 @@ COMPILER_MISSING = rule(
     "`deploypack build` builds the wheel too.",
 )
 SDIST_NEEDS_COMPILER = rule(
-    "B013", "sdist-needs-compiler", Severity.ERROR,
+    "B017", "sdist-needs-compiler", Severity.ERROR,
     "the sdist could not be built: the backend runs a compiler to make it, and this environment has none",
     why="Some backends configure the whole build to make an sdist (meson-python runs `meson setup`, which "
     "looks for the compilers); without one nothing can be built here, not even the source distribution.",

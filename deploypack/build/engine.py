@@ -49,7 +49,7 @@ class BuildResult:
     timings: Mapping[str, float]
     sdist_read: Distribution | None = None  # the sdist as read before unpacking it: the checks reuse it
     deprecations: tuple[Finding, ...] = ()  # D001: what the backend says it will stop accepting
-    wheel_skipped: Finding | None = None  # B012: why there is no wheel
+    wheel_skipped: Finding | None = None  # B016: why there is no wheel
 
     @property
     def distributions(self) -> list[Path]:

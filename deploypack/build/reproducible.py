@@ -360,6 +360,6 @@ def rebuild_and_compare(
         findings: list[Finding] = []
         for kind, path in first.items():
             again = second.get(kind)
-            if again is not None:  # no wheel where a compiler is missing (B012)
+            if again is not None:  # no wheel where a compiler is missing (B016)
                 findings.extend(findings_for(path, again, epoch))
         return findings

@@ -121,7 +121,7 @@ def _publishes_outside_content(findings: Sequence[Finding]) -> bool:
 
 
 def read_built(result: BuildResult, options: Options) -> tuple[list[Distribution], list[Finding]]:
-    """The built archives, read; with B012 first when the wheel was left to a machine with a compiler."""
+    """The built archives, read; with B016 first when the wheel was left to a machine with a compiler."""
     dists, findings = read_distributions(result.distributions, options, [result.sdist_read])
     skipped = [result.wheel_skipped] if result.wheel_skipped is not None else []
     return dists, [*skipped, *findings]

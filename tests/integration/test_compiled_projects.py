@@ -1,6 +1,6 @@
 """Projects with C extensions where no compiler runs (the action's image has none): the sdist is built and
-checked, the wheel is left to cibuildwheel with B012; a backend that needs the compiler for the sdist too
-(meson-python) stops with B013. The compiler is made absent the way it is in the image: the one the
+checked, the wheel is left to cibuildwheel with B016; a backend that needs the compiler for the sdist too
+(meson-python) stops with B017. The compiler is made absent the way it is in the image: the one the
 build would run does not exist (CC names a missing file, as a slim image's `gcc` is missing)."""
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def test_the_sdist_is_built_and_checked_and_the_wheel_left_to_cibuildwheel(tmp_p
     tree = compiled_project(tmp_path / "project", backend)
     code, report, outputs = build_without_compiler(tree, tmp_path)
     assert code == 0, report["findings"]
-    [skipped] = [f for f in report["findings"] if f["code"] == "B012"]
+    [skipped] = [f for f in report["findings"] if f["code"] == "B016"]
     assert skipped["severity"] == "warning" and "cibuildwheel" in skipped["hint"]
     assert "deploypack check" in skipped["hint"]
     config = "setup.py" if backend == "setuptools" else "pyproject.toml"
@@ -105,6 +105,6 @@ def test_a_backend_that_compiles_for_the_sdist_stops_with_b013(tmp_path: Path) -
     code, report, outputs = build_without_compiler(tree, tmp_path)
     assert code == 2
     [finding] = report["findings"]
-    assert finding["code"] == "B013" and finding["file"] == "pyproject.toml"
+    assert finding["code"] == "B017" and finding["file"] == "pyproject.toml"
     assert "build-backend" in (tree / "pyproject.toml").read_text().splitlines()[finding["line"] - 1]
     assert "cibuildwheel" in finding["hint"] and outputs["ok"] == "false"
