@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
-from deploypack.build import diagnose, envcache
+from deploypack.build import diagnose, envcache, git_access
 from deploypack.build.hook_environment import hook_environment
 from deploypack.build.log import BuildLog
 from deploypack.build.supervise import HookRunner
@@ -27,6 +27,7 @@ from deploypack.config.options import Options
 from deploypack.config.runenv import RunEnvironment
 from deploypack.core import faults
 from deploypack.core.errors import BuildFailed, EnvironmentProblem, UsageError
+from deploypack.core.findings import Finding
 from deploypack.project import git
 from deploypack.project.sources import ProjectSources, toml_key_line
 from deploypack.read.archives import Distribution
@@ -45,6 +46,7 @@ class BuildResult:
     installer: str
     timings: Mapping[str, float]
     sdist_read: Distribution | None = None  # the sdist as read before unpacking it: the checks reuse it
+    findings: tuple[Finding, ...] = ()  # what the build itself found (git refusing the checkout)
 
 
 def check_project_dir(project_dir: Path) -> None:
@@ -90,12 +92,14 @@ class Builder:
         self.environ = environ
         self.sources = ProjectSources(options.project_dir)
         self.runner: HookRunner | None = None
+        self.found: list[Finding] = []  # findings of a build that goes on (see BuildResult.findings)
 
     def build(self, staging: Path) -> BuildResult:
         project = self.options.project_dir.resolve()
         check_project_dir(project)
         self._preflight()
         epoch = source_date_epoch(project, self.environ)
+        self._check_git_access(project, epoch)
         runner = self.runner = HookRunner(self.log, time.monotonic() + self.options.timeout,
                                           self.hook_environment(epoch), hook_server=self.options.hook_server)
         timings: dict[str, float] = {}
@@ -137,7 +141,7 @@ class Builder:
             sdist=sdist, wheel=wheel, backend=builder._backend,  # noqa: SLF001 - build exposes no getter
             build_requires=tuple(sorted(builder.build_system_requires)),
             source_date_epoch=epoch, installer=installer if env is not None else "none", timings=timings,
-            sdist_read=sdist_read,
+            sdist_read=sdist_read, findings=tuple(self.found),
         )
 
     def hook_environment(self, epoch: str | None) -> dict[str, str]:
@@ -148,6 +152,16 @@ class Builder:
         return environment
 
     # -- steps -------------------------------------------------------------------------------
+
+    def _check_git_access(self, project: Path, epoch: str | None) -> None:
+        """Git refusing the checkout (another user's): asked only when the commit time could not be
+        read, or the version comes from git; one git command."""
+        texts = [text for text in (self.sources.text(name) for name in self.sources.files) if text]
+        if epoch is not None and not git_access.reads_version_from_git(texts):
+            return
+        refused = git_access.probe(project)
+        if refused is not None:
+            self.found.append(diagnose.git_refused_finding(self.sources, refused, build_failed=False))
 
     def _preflight(self) -> None:
         """Failures that are cheaper and more precise to find before starting a backend."""
@@ -328,10 +342,13 @@ class Builder:
         roots = {self.options.project_dir.resolve(): ""}
         if unpacked is not None:
             roots[unpacked.resolve()] = ""
-        return BuildFailed(diagnose.failure_finding(
+        findings = diagnose.failure_findings(
             log_text=log_text[-200_000:], sources=self.sources, roots=roots, stage=distribution,
             unpacked_sdist=unpacked,
-        ))
+        )
+        if self.found and findings[0].code != diagnose.GIT_REFUSES_CHECKOUT.code:
+            findings = [*findings, *self.found]  # git refusing the checkout may be why, or part of it
+        return BuildFailed(*findings)
 
 
 def _environment_error(what: str, error: BaseException) -> EnvironmentProblem:

@@ -28,6 +28,7 @@ from deploypack.core.errors import BuildFailed, EnvironmentProblem
 from deploypack.gate import release_gate as gate
 from deploypack.pipeline import prewarm
 from deploypack.project import git
+from deploypack.project.naming import declared_name
 from deploypack.project.release import release_info
 from deploypack.project.sources import ProjectSources
 from deploypack.read.collect import display_path, read_distributions
@@ -98,10 +99,11 @@ def run_build(options: Options, environ: RunEnvironment, progress: Progress,
             result = Builder(options, state.log, progress, environ).build(staging)
         except BuildFailed as failure:
             state.timings["total"] = time.monotonic() - started
-            finding = apply_selection([failure.finding], options)
+            finding = apply_selection(list(failure.findings), options)
             log_path = _keep_log(state, options, environ)
             return Report(
-                ok=False, exit_code=int(failure.exit_code), project_name=None, project_version=None,
+                ok=False, exit_code=int(failure.exit_code),
+                project_name=declared_name(ProjectSources(options.project_dir)), project_version=None,
                 project_path=display_path(options.project_dir), artifacts=(), findings=finding,
                 timings=state.timings, outdir=display_path(options.outdir), log_path=log_path,
                 error="the build failed",
@@ -125,7 +127,8 @@ def run_build(options: Options, environ: RunEnvironment, progress: Progress,
             release=release_info(options.project_dir, environ, options.tag_patterns),
             git_files=git_tracked_files(options.project_dir),
         )
-        findings = apply_selection(findings, options) + run_checks(context, options, load_checks())
+        findings = apply_selection([*result.findings, *findings], options) + run_checks(context, options,
+                                                                                   load_checks())
         state.timings["checks"] = time.monotonic() - checks_started
         first = next((d for d in dists if d.metadata is not None), None)
         if first is not None:

@@ -1,0 +1,80 @@
+"""The line of the project's configuration that a backend's error message is about.
+
+Backends reject a configuration by raising from their own code ("Unknown classifier in field
+`project.classifiers`: Topic :: Nonsense", "invalid pyproject.toml config: `project.keywords`",
+"Fragment file 'CHANGELOG.md' not found", "Invalid specifier: '<<4'"). Their traceback points
+inside the backend, never at what to edit; the message names it: a value quoted from the
+configuration, a dotted key, or a file name. This finds that line.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from deploypack.project.sources import ProjectSources, toml_key_line
+
+# setup.py is code: what it passes to setup() is found through its traceback frames instead.
+_DECLARATIVE = ("pyproject.toml", "setup.cfg")
+
+# `project.classifiers[0]`, "project.requires-python", tool.poetry.name (TOML dotted keys)
+_DOTTED_KEY = re.compile(r"[`\"']?\b((?:project|tool|build-system)(?:\.[\w-]+)+)(?:\[\d+\])?[`\"']?")
+_QUOTED = (re.compile(r"`([^`]+)`"), re.compile(r"'([^']+)'"), re.compile(r'"([^"]+)"'))
+_PATH_LIKE = re.compile(r"^[\w.\-/]+\.[\w]+$|^[\w.\-]+/[\w.\-/]+$")
+_LABELS = re.compile(r"^(?:[\w.]+\.)?\w*(?:Error|Exception)\b:?\s*")
+
+
+def locate(sources: ProjectSources, message: str, context: str = "") -> tuple[str, int | None] | None:
+    """(file, line) the message is about; `context` holds nearby log lines (a validator's details)."""
+    for candidate in _values(message) + _values(context):
+        where = _value_line(sources, candidate)
+        if where is not None:
+            return where
+    for text in (message, context):
+        for match in _DOTTED_KEY.finditer(text):
+            where = _key_line(sources, match.group(1))
+            if where is not None:
+                return where
+    return None
+
+
+def _values(message: str) -> list[str]:
+    """Strings quoted in the message, then what follows its last ": ", longest first."""
+    body = _LABELS.sub("", message.strip())
+    # each quote separately: "Fragment file 'CHANGELOG.md' not found." holds a value inside a value
+    found = [match.group(1) for pattern in _QUOTED for match in pattern.finditer(body)]
+    tail = body.rsplit(": ", 1)[-1].strip().strip(".").strip("'\"`")
+    if ": " in body and tail:
+        found.append(tail)
+    unique = []
+    for value in found:
+        value = value.strip()
+        if len(value) >= 3 and value not in unique and not _DOTTED_KEY.fullmatch(value):
+            unique.append(value)
+    return sorted(unique, key=len, reverse=True)
+
+
+def _value_line(sources: ProjectSources, value: str) -> tuple[str, int | None] | None:
+    if _PATH_LIKE.match(value) and (sources.project_dir / value).is_symlink():
+        return Path(value).as_posix(), None  # the message is about a file of the tree (a link)
+    for name in _DECLARATIVE:
+        text = sources.text(name)
+        if not text:
+            continue
+        for number, line in enumerate(text.splitlines(), start=1):
+            if value in line and not line.lstrip().startswith("#"):
+                return name, number
+    return None
+
+
+def _key_line(sources: ProjectSources, dotted: str) -> tuple[str, int | None] | None:
+    text = sources.text("pyproject.toml")
+    if not text:
+        return None
+    table, _, key = dotted.rpartition(".")
+    while table:
+        line = toml_key_line(text, table, key)
+        if line:
+            return "pyproject.toml", line
+        table, _, key = table.rpartition(".")  # `project.urls.Home` not found: try `project.urls`
+    return None
