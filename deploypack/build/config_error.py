@@ -26,7 +26,7 @@ _LABELS = re.compile(r"^(?:[\w.]+\.)?\w*(?:Error|Exception)\b:?\s*")
 
 def locate(sources: ProjectSources, message: str, context: str = "") -> tuple[str, int | None] | None:
     """(file, line) the message is about; `context` holds nearby log lines (a validator's details)."""
-    for candidate in _values(message) + _values(context):
+    for candidate in _project_paths(sources, message) + _values(message) + _values(context):
         where = _value_line(sources, candidate)
         if where is not None:
             return where
@@ -36,6 +36,16 @@ def locate(sources: ProjectSources, message: str, context: str = "") -> tuple[st
             if where is not None:
                 return where
     return None
+
+
+def _project_paths(sources: ProjectSources, message: str) -> list[str]:
+    """Absolute paths in the message that lie in the project, made relative ("/x/proj/pkg" -> "pkg")."""
+    root = sources.project_dir.resolve().as_posix().rstrip("/") + "/"
+    found = []
+    for token in re.findall(r"(/[^\s'\"`:,;]+)", message):
+        if token.startswith(root) and len(token) > len(root):
+            found.append(token[len(root):].rstrip("/."))
+    return found
 
 
 def _values(message: str) -> list[str]:

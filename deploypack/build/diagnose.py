@@ -56,9 +56,16 @@ MISSING_FROM_SDIST = rule(
     "B007", "file-missing-from-sdist", Severity.ERROR,
     "the wheel cannot be built from the sdist: a file it needs is not in the sdist",
     why="Installers build from the sdist whenever no wheel fits; an sdist that lacks a file the build "
-    "needs is broken for every one of those users, although building from the tree works.",
-    fix="Include the file in the sdist (MANIFEST.in for setuptools, the sdist include settings of "
-    "other backends) or stop the build from needing it.",
+    "needs is broken for every one of those users, although building from the tree works. Found from the "
+    "compiler's `fatal error: foo.h: No such file or directory` (gcc, clang, MSVC), Cython's "
+    "`'foo.pxd' not found`, Python's `FileNotFoundError`, hatchling's `Forced include not found` and "
+    "setuptools' `can't copy`: the finding names the file of the tree and why the sdist lacks it, at the "
+    "line that decides it: the `.gitignore` line that hides it from a backend that honours git (as "
+    "`git check-ignore -v` tells), the MANIFEST.in or sdist `exclude` line, or `not tracked by git` "
+    "(setuptools-scm and meson-python take only tracked files).",
+    fix="Include the file in the sdist: un-ignore it (`!vendor/include/*.h` in .gitignore) or `git add` it "
+    "for backends that follow git, an `include`/`graft` line in MANIFEST.in for setuptools, the sdist "
+    "`include` setting of other backends; or stop the build from needing it.",
 )
 BACKEND_FAILED = rule(
     "B008", "backend-failed", Severity.ERROR, "the build backend failed",
@@ -388,9 +395,9 @@ def _tool_findings(sources: ProjectSources, log_text: str, roots: dict[Path, str
     if not found:
         return []
     frames = _project_frames(log_text, roots)
-    file, line = (frames[-1][0], frames[-1][1]) if frames else _extension_config_line(sources)
     findings = []
     for missing in found:
+        file, line = (frames[-1][0], frames[-1][1]) if frames else _tool_line(sources, missing.command)
         if missing.tool == "Python.h":
             findings.append(PYTHON_HEADERS_MISSING.at(
                 f"the C headers of Python {sys.version_info[0]}.{sys.version_info[1]} (Python.h) are not "
@@ -407,6 +414,15 @@ def _tool_findings(sources: ProjectSources, log_text: str, roots: dict[Path, str
 
 
 _EXTENSION_MARKERS = ("ext_modules", "Extension(", "cythonize", "build-backend", "CMakeLists.txt")
+
+
+def _tool_line(sources: ProjectSources, command: str | None) -> tuple[str | None, int | None]:
+    """The line that runs the tool (`["cmake", ...]` in setup.py), else the one that makes the build compile."""
+    if command:
+        location = sources.find_literal(command, ["setup.py", "pyproject.toml", "setup.cfg"])
+        if location is not None:
+            return location.file, location.line
+    return _extension_config_line(sources)
 
 
 def _extension_config_line(sources: ProjectSources) -> tuple[str | None, int | None]:

@@ -13,6 +13,7 @@ class MissingTool:
     tool: str  # "a C compiler", "cmake", "Python.h"
     packages: str  # what to install, per platform
     evidence: str  # the log line that says so
+    command: str | None = None  # the program's name as the build ran it ("cmake"), when the log says
 
 
 _C_COMPILER = ("a C compiler", "gcc (Debian/Ubuntu: build-essential; Fedora/RHEL: gcc; Alpine: build-base; "
@@ -72,22 +73,22 @@ def missing_tools(log_text: str, python_version: str) -> list[MissingTool]:
     """Each missing tool the log tells of, once, in the order first told."""
     found: dict[str, MissingTool] = {}
     for line in log_text.splitlines():
-        for tool, packages in _line_tools(line, python_version):
-            found.setdefault(tool, MissingTool(tool, packages, line.strip()[:300]))
+        for tool, packages, command in _line_tools(line, python_version):
+            found.setdefault(tool, MissingTool(tool, packages, line.strip()[:300], command))
     return list(found.values())
 
 
-def _line_tools(line: str, python_version: str) -> list[tuple[str, str]]:
+def _line_tools(line: str, python_version: str) -> list[tuple[str, str, str | None]]:
     if _PYTHON_H.search(line):
         return [("Python.h", f"the headers of Python {python_version} (Debian/Ubuntu: python{python_version}-dev; "
                              f"Fedora/RHEL: python{python_version}-devel; Alpine: python3-dev), or build with an "
-                             "interpreter that has them (python.org, pyenv, uv and the official images do)")]
+                             "interpreter that has them (python.org, pyenv, uv and the official images do)", None)]
     for pattern, (tool, packages) in _NO_COMPILER:
         if pattern.search(line):
-            return [(tool, packages)]
+            return [(tool, packages, None)]
     for pattern in _NOT_FOUND:
         match = pattern.search(line)
         if match:
             name = _ALIASES.get(match.group("tool"), match.group("tool"))
-            return [_TOOLS[name]]
+            return [(*_TOOLS[name], name)]
     return []
