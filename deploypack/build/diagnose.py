@@ -368,9 +368,11 @@ def git_refused_finding(sources: ProjectSources, path: str, *, build_failed: boo
     from_git = git_access.reads_version_from_git(texts)
     location = sources.find_literal("dynamic", ["pyproject.toml"]) if from_git else None
     file, line = (location.file, location.line) if location else _version_config_line(sources)
-    consequence = ("the version cannot be read from git (version plugins that ask git fail or fall back to a "
-                   "wrong version), nor the release tag and commit time" if from_git else "deploypack cannot read the release tag, the commit time nor "
-                   "the tracked files from git")
+    if from_git:
+        consequence = ("the version cannot be read from git (version plugins that ask git fail or fall back to "
+                       "a wrong version), nor the release tag and commit time")
+    else:
+        consequence = "deploypack cannot read the release tag, the commit time nor the tracked files from git"
     return GIT_REFUSES_CHECKOUT.at(
         f"git refuses to read the checkout at {path}: it belongs to another user ('detected dubious "
         f"ownership'), so {consequence}" + ("; the build failed" if build_failed else ""),

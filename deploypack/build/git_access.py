@@ -14,7 +14,6 @@ import subprocess
 from pathlib import Path
 
 _DUBIOUS = re.compile(r"detected dubious ownership in repository at '(?P<path>[^']+)'")
-_COMMAND = re.compile(r"git config --global --add safe\.directory (?P<path>\S.*)$", re.M)
 # Version sources that read git (config text mentioning one of these: a cheap, conservative test)
 _VERSION_FROM_GIT = re.compile(
     r"setuptools[-_]scm|hatch-vcs|hatch_vcs|versioneer|setuptools-git-versioning|poetry-dynamic-versioning|"
@@ -26,10 +25,7 @@ _VERSION_FROM_GIT = re.compile(
 def refused_checkout(text: str) -> str | None:
     """The repository path git refused, when `text` (a log, git's stderr) says it refused one."""
     match = _DUBIOUS.search(text)
-    if match is None:
-        return None
-    command = _COMMAND.search(text)
-    return command.group("path").strip() if command else match.group("path")
+    return match.group("path") if match else None
 
 
 def probe(project_dir: Path) -> str | None:

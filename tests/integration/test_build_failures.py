@@ -128,7 +128,8 @@ def test_hatch_forced_include_of_an_ignored_file_points_at_the_gitignore_line(ma
     tree = make_project({
         "pyproject.toml": '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n'
                           '[project]\nname = "forced"\nversion = "1.0"\n\n'
-                          '[tool.hatch.build.targets.wheel.force-include]\n"generated/schema.json" = "forced/schema.json"\n',
+                          '[tool.hatch.build.targets.wheel.force-include]\n'
+                          '"generated/schema.json" = "forced/schema.json"\n',
         "forced/__init__.py": "",
         "generated/schema.json": "{}\n",
         ".gitignore": "generated/\n",
@@ -168,7 +169,8 @@ def test_no_cmake_points_at_the_line_that_runs_it(make_project, tmp_path: Path) 
     tree = make_project({
         "pyproject.toml": '[build-system]\nrequires = ["setuptools>=64"]\nbuild-backend = "setuptools.build_meta"\n\n'
                           '[project]\nname = "cm-demo"\nversion = "1.0"\n',
-        "setup.py": "import subprocess\n\nfrom setuptools import setup\nfrom setuptools.command.build_py import build_py\n"
+        "setup.py": "import subprocess\n\nfrom setuptools import setup\n"
+                    "from setuptools.command.build_py import build_py\n"
                     "\n\nclass BuildWithCMake(build_py):\n    def run(self):\n"
                     '        subprocess.check_call(["cmake", "-S", ".", "-B", "build/native"])\n'
                     "        super().run()\n\n\n"
@@ -239,7 +241,8 @@ POETRY_HEAD = '[tool.poetry]\nname = "demo"\nversion = "1.0"\ndescription = "d"\
 
 @pytest.mark.parametrize(("files", "file", "line", "words"), [
     pytest.param({"pyproject.toml": HATCH + '[project]\nname = "demo"\nversion = "1.0"\nclassifiers = [\n'
-                  '    "Programming Language :: Python :: 3",\n    "Topic :: Software Development :: No Such Topic",\n]\n'},
+                  '    "Programming Language :: Python :: 3",\n'
+                  '    "Topic :: Software Development :: No Such Topic",\n]\n'},
                  "pyproject.toml", 10, "Unknown classifier", id="hatchling-classifier"),
     pytest.param({"pyproject.toml": HATCH.replace('"hatchling"]', '"hatchling", "hatch-fancy-pypi-readme"]')
                   + '[project]\nname = "demo"\nversion = "1.0"\ndynamic = ["readme"]\n\n'
