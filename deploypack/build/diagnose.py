@@ -295,19 +295,17 @@ def failure_findings(
     refused = git_access.refused_checkout(log_text)
     if refused is not None:
         return [git_refused_finding(sources, refused, build_failed=True)]
-    tools = _tool_findings(sources, log_text, roots)
+    # Only the failing step's output: a probe earlier in the log ("cmake: not found" before a
+    # fallback) is not why the build stopped.
+    failing_step = log_text[log_text.rfind("\n===== ") + 1:]
+    tools = _tool_findings(sources, failing_step, roots)
     if tools:
         return tools
     if stage == "wheel" and unpacked_sdist is not None:
-        gaps = _sdist_gap_findings(sources, log_text, unpacked_sdist)
+        gaps = _sdist_gap_findings(sources, failing_step, unpacked_sdist)
         if gaps:
             return gaps
     return [_cause_finding(log_text, sources, roots, stage, unpacked_sdist)]
-
-
-def failure_finding(**kwargs: object) -> Finding:
-    """The likeliest cause of a backend failure (see failure_findings)."""
-    return failure_findings(**kwargs)[0]  # type: ignore[arg-type]
 
 
 def _cause_finding(log_text: str, sources: ProjectSources, roots: dict[Path, str], stage: str,

@@ -72,7 +72,7 @@ def tree_candidates(project_dir: Path, sdist_dir: Path, name: str, *, search: bo
     if path.is_absolute():
         for root in (sdist_dir, project_dir):
             try:
-                name = path.relative_to(root).as_posix()
+                name = path.resolve().relative_to(root.resolve()).as_posix()
                 break
             except ValueError:
                 continue
