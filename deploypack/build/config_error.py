@@ -18,23 +18,33 @@ from deploypack.project.sources import ProjectSources, toml_key_line
 _DECLARATIVE = ("pyproject.toml", "setup.cfg")
 
 # `project.classifiers[0]`, "project.requires-python", tool.poetry.name (TOML dotted keys)
-_DOTTED_KEY = re.compile(r"[`\"']?\b((?:project|tool|build-system)(?:\.[\w-]+)+)(?:\[\d+\])?[`\"']?")
+_DOTTED_KEY = re.compile(r"[`\"']?\b((?:project|tool|build-system)(?:\.[\w-]+)+)(?:\[(\d+)\])?[`\"']?")
+# validate-pyproject (setuptools) prints the value it refuses under "GIVEN VALUE:"
+_GIVEN_VALUE = re.compile(r"^GIVEN VALUE:\s*\n\s+[\"']?([^\n\"']{3,})[\"']?\s*$", re.M)
 _QUOTED = (re.compile(r"`([^`]+)`"), re.compile(r"'([^']+)'"), re.compile(r'"([^"]+)"'))
 _PATH_LIKE = re.compile(r"^[\w.\-/]+\.[\w]+$|^[\w.\-]+/[\w.\-/]+$")
 _LABELS = re.compile(r"^(?:[\w.]+\.)?\w*(?:Error|Exception)\b:?\s*")
 
 
 def locate(sources: ProjectSources, message: str, context: str = "") -> tuple[str, int | None] | None:
-    """(file, line) the message is about; `context` holds nearby log lines (a validator's details)."""
-    for candidate in _project_paths(sources, message) + _values(message) + _values(context):
+    """(file, line) the message is about; `context` holds the log lines before it (a validator's details)."""
+    for candidate in _project_paths(sources, message) + _values(message):
         where = _value_line(sources, candidate)
         if where is not None:
             return where
-    for text in (message, context):
-        for match in _DOTTED_KEY.finditer(text):
-            where = _key_line(sources, match.group(1))
-            if where is not None:
-                return where
+    for match in _DOTTED_KEY.finditer(message):
+        where = _key_line(sources, match.group(1), match.group(2))
+        if where is not None:
+            return where
+    given = _GIVEN_VALUE.search(context)
+    for candidate in ([given.group(1)] if given else []) + _values(context):
+        where = _value_line(sources, candidate)
+        if where is not None:
+            return where
+    for match in _DOTTED_KEY.finditer(context):
+        where = _key_line(sources, match.group(1), match.group(2))
+        if where is not None:
+            return where
     return None
 
 
@@ -77,7 +87,7 @@ def _value_line(sources: ProjectSources, value: str) -> tuple[str, int | None] |
     return None
 
 
-def _key_line(sources: ProjectSources, dotted: str) -> tuple[str, int | None] | None:
+def _key_line(sources: ProjectSources, dotted: str, index: str | None = None) -> tuple[str, int | None] | None:
     text = sources.text("pyproject.toml")
     if not text:
         return None
@@ -85,6 +95,20 @@ def _key_line(sources: ProjectSources, dotted: str) -> tuple[str, int | None] | 
     while table:
         line = toml_key_line(text, table, key)
         if line:
-            return "pyproject.toml", line
+            return "pyproject.toml", _element_line(text, line, int(index)) if index else line
         table, _, key = table.rpartition(".")  # `project.urls.Home` not found: try `project.urls`
     return None
+
+
+def _element_line(text: str, key_line: int, index: int) -> int:
+    """The line of the index-th string of the array that starts at key_line (the key's line if one line)."""
+    seen = 0
+    for number, line in enumerate(text.splitlines()[key_line - 1:], start=key_line):
+        body = line.split("=", 1)[1] if number == key_line and "=" in line else line
+        for _ in re.finditer(r"\"(?:[^\"\\]|\\.)*\"|'[^']*'", body.split("#", 1)[0]):
+            if seen == index:
+                return number
+            seen += 1
+        if "]" in body.split("#", 1)[0]:
+            break
+    return key_line

@@ -353,11 +353,13 @@ def _cause_finding(log_text: str, sources: ProjectSources, roots: dict[Path, str
     )
 
 
-def _context_before(log_text: str, exception: str, lines: int = 30) -> str:
-    """The log lines before the exception line (where validators print their details)."""
+def _context_before(log_text: str, exception: str, lines: int = 40) -> str:
+    """The log lines before the exception's traceback (where validators print their details)."""
     index = log_text.rfind(exception)
     head = log_text[:index] if index >= 0 else log_text
-    return "\n".join(line for line in head.splitlines()[-lines:] if not line.startswith((" ", "\t", "Traceback")))
+    traceback = head.rfind("Traceback (most recent call last):")
+    head = head[:traceback] if traceback >= 0 else head
+    return "\n".join(head.splitlines()[-lines:])
 
 
 def git_refused_finding(sources: ProjectSources, path: str, *, build_failed: bool) -> Finding:

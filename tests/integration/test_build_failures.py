@@ -252,6 +252,10 @@ POETRY_HEAD = '[tool.poetry]\nname = "demo"\nversion = "1.0"\ndescription = "d"\
                  "pyproject.toml", 14, "CHANGELOG.md", id="hatch-readme-plugin"),
     pytest.param({"pyproject.toml": SETUPTOOLS + '[project]\nname = "demo"\nversion = "1.0"\nkeywords = "a, b"\n'},
                  "pyproject.toml", 8, "project.keywords", id="setuptools-pyproject"),
+    pytest.param({"pyproject.toml": SETUPTOOLS.replace('"setuptools>=64"]', '"setuptools>=64", "trove-classifiers"]')
+                  + '[project]\nname = "demo"\nversion = "1.0"\nclassifiers = [\n'
+                  '    "Programming Language :: Python :: 3",\n    "Topic :: Nonsense",\n]\n'},
+                 "pyproject.toml", 10, "project.classifiers[1]", id="setuptools-classifier"),
     pytest.param({"pyproject.toml": SETUPTOOLS,
                   "setup.cfg": "[metadata]\nname = demo\nversion = 1.0\n\n[options]\npy_modules = demo\n"
                                "python_requires = >=3.8,<<4\n"},
