@@ -154,11 +154,15 @@ class Builder:
     # -- steps -------------------------------------------------------------------------------
 
     def _check_git_access(self, project: Path, epoch: str | None) -> None:
-        """Git refusing the checkout (another user's): asked only when the commit time could not be
-        read, or the version comes from git; one git command."""
-        texts = [text for text in (self.sources.text(name) for name in self.sources.files) if text]
-        if epoch is not None and not git_access.reads_version_from_git(texts):
+        """Git refusing the checkout (another user's). Nothing to ask when git just gave the commit
+        time; else one git command, when git was not asked or did not answer."""
+        epoch_from_git = epoch is not None and not self.environ.get("SOURCE_DATE_EPOCH", "").strip()
+        if epoch_from_git:
             return
+        if epoch is not None:  # the caller's SOURCE_DATE_EPOCH: git matters only for a version read from it
+            texts = [text for text in (self.sources.text(name) for name in self.sources.files) if text]
+            if not git_access.reads_version_from_git(texts):
+                return
         refused = git_access.probe(project)
         if refused is not None:
             self.found.append(diagnose.git_refused_finding(self.sources, refused, build_failed=False))

@@ -288,3 +288,17 @@ def test_failed_build_without_a_declared_name_uses_the_directory(make_project, t
     run = run_cli(["build", str(tree), "--outdir", str(tmp_path / "out")])
     assert run.exit_code == 2
     assert "deploypack: dirname-demo:" in run.stdout
+
+
+@needs_root
+def test_checkout_of_another_user_is_a_warning_when_the_version_is_static(make_project, tmp_path: Path) -> None:
+    tree = make_project({
+        "pyproject.toml": FLIT + '[project]\nname = "demo"\nversion = "1.0"\ndescription = "d"\n',
+        "demo/__init__.py": "",
+    })
+    commit(tree)
+    chown_tree(tree)
+    exit_code, report = build(tree, tmp_path)
+    finding = next(f for f in report["findings"] if f["code"] == "B015")
+    assert exit_code == 0 and finding["severity"] == "warning"
+    assert "release tag" in finding["message"] and "safe.directory" in finding["hint"]
