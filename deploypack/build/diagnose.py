@@ -442,12 +442,31 @@ def _sdist_gap_findings(sources: ProjectSources, log_text: str, unpacked_sdist: 
     findings: list[Finding] = []
     seen: set[str] = set()
     for missing in missing_input.missing_inputs(log_text):
-        search = missing.kind != "path"
-        for relative in sdist_gap.tree_candidates(sources.project_dir, unpacked_sdist, missing.name, search=search):
-            if relative not in seen:
-                seen.add(relative)
-                findings.append(_missing_from_sdist(sources, relative, missing.evidence))
+        search = missing.kind in ("include", "cython")
+        for name in _file_names(missing, _backend_path(sources)):
+            for relative in sdist_gap.tree_candidates(sources.project_dir, unpacked_sdist, name, search=search):
+                if relative not in seen:
+                    seen.add(relative)
+                    findings.append(_missing_from_sdist(sources, relative, missing.evidence))
     return findings
+
+
+def _file_names(missing: missing_input.MissingInput, import_roots: list[str]) -> list[str]:
+    """The files a missing thing may be: a module is imported from the project's root (setup.py's
+    directory) or from an in-tree backend's `backend-path`."""
+    if missing.kind != "module":
+        return [missing.name]
+    base = missing.name.replace(".", "/")
+    return [f"{root}{base}{suffix}" for root in ["", *import_roots] for suffix in (".py", "/__init__.py")]
+
+
+def _backend_path(sources: ProjectSources) -> list[str]:
+    try:
+        table = tomllib.loads(sources.text("pyproject.toml") or "").get("build-system", {})
+    except tomllib.TOMLDecodeError:
+        return []
+    paths = table.get("backend-path", []) if isinstance(table, dict) else []
+    return [p.strip("./").rstrip("/") + "/" for p in paths if isinstance(p, str) and p.strip("./")]
 
 
 def _missing_from_sdist(sources: ProjectSources, relative: str, evidence: str) -> Finding:

@@ -39,6 +39,8 @@ _WORDINGS: tuple[tuple[re.Pattern[str], str], ...] = (
     # CMake: "Cannot find source file:\n\n    src/x.c" is joined by the caller; meson: "File x does not exist."
     (re.compile(r"Cannot find source file:\s+(?P<name>\S+)"), "path"),
     (re.compile(r"^(?:\S+:\d+:\d+: )?ERROR: File (?P<name>\S+) does not exist"), "path"),
+    # a helper module setup.py or an in-tree backend imports: "ModuleNotFoundError: No module named '_build'"
+    (re.compile(r"No module named '(?P<name>[\w.]+)'"), "module"),
     # Python: open() and friends
     (re.compile(r"No such file or directory: '(?P<name>[^']+)'"), "path"),
     (re.compile(r"[Ff]ile (?:does not exist|not found): '?(?P<name>[^'\s]+)'?"), "path"),
@@ -48,7 +50,7 @@ _WORDINGS: tuple[tuple[re.Pattern[str], str], ...] = (
 @dataclasses.dataclass(frozen=True)
 class MissingInput:
     name: str  # as the tool wrote it: an include name, a path relative to the build's directory, or absolute
-    kind: str  # "include" (looked up in include directories), "cython", or "path"
+    kind: str  # "include" (looked up in include directories), "cython", "module" (a dotted name), or "path"
     source: str | None  # the file being compiled, when the tool says
     evidence: str  # the log line
 

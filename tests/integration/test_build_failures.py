@@ -141,6 +141,21 @@ def test_hatch_forced_include_of_an_ignored_file_points_at_the_gitignore_line(ma
     assert "'generated/schema.json'" in finding["message"]
 
 
+def test_helper_module_setup_py_imports_is_named(make_project, tmp_path: Path) -> None:
+    """setup.py imports a module of the tree that setuptools does not put in the sdist (no MANIFEST.in)."""
+    tree = make_project({
+        "setup.py": "from setuptools import setup\n\nfrom _buildinfo import VERSION\n\n"
+                    'setup(name="helper-demo", version=VERSION, py_modules=["helper_demo"])\n',
+        "_buildinfo.py": 'VERSION = "1.0"\n',
+        "helper_demo.py": "",
+    })
+    _, report = build(tree, tmp_path)
+    (finding,) = errors(report)
+    assert (finding["code"], finding["file"], finding["line"]) == ("B007", "_buildinfo.py", None)
+    assert "there is no MANIFEST.in" in finding["message"]
+    assert "No module named '_buildinfo'" in finding["hint"]
+
+
 # -- B013 / B014: the machine lacks a tool -----------------------------------------------------------------
 
 def path_with_only_git(tmp_path: Path) -> str:
