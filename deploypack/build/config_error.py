@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from deploypack.project.sources import ProjectSources, toml_key_line
+from deploypack.project.sources import ProjectSources, toml_key_line, toml_table_line
 
 # setup.py is code: what it passes to setup() is found through its traceback frames instead.
 _DECLARATIVE = ("pyproject.toml", "setup.cfg")
@@ -26,8 +26,22 @@ _PATH_LIKE = re.compile(r"^[\w.\-/]+\.[\w]+$|^[\w.\-]+/[\w.\-/]+$")
 _LABELS = re.compile(r"^(?:[\w.]+\.)?\w*(?:Error|Exception)\b:?\s*")
 
 
+# Messages that quote nothing, with the settings they are about, most specific first: (table, key or None).
+_KNOWN: tuple[tuple[re.Pattern[str], tuple[tuple[str, str | None], ...]], ...] = (
+    # hatchling finds no package named like the project and none is configured
+    (re.compile(r"Unable to determine which files to ship inside the wheel"),
+     (("tool.hatch.build.targets.wheel", "packages"), ("tool.hatch.build.targets.wheel", None),
+      ("project", "name"))),
+    # flit_core finds no module named like the project
+    (re.compile(r"No file/folder found for module"), (("tool.flit.module", "name"), ("project", "name"))),
+)
+
+
 def locate(sources: ProjectSources, message: str, context: str = "") -> tuple[str, int | None] | None:
     """(file, line) the message is about; `context` holds the log lines before it (a validator's details)."""
+    known = _known_setting(sources, message)
+    if known is not None:
+        return known
     for candidate in _project_paths(sources, message) + _values(message):
         where = _value_line(sources, candidate)
         if where is not None:
@@ -45,6 +59,18 @@ def locate(sources: ProjectSources, message: str, context: str = "") -> tuple[st
         where = _key_line(sources, match.group(1), match.group(2))
         if where is not None:
             return where
+    return None
+
+
+def _known_setting(sources: ProjectSources, message: str) -> tuple[str, int | None] | None:
+    text = sources.text("pyproject.toml") or ""
+    for pattern, settings in _KNOWN:
+        if not pattern.search(message):
+            continue
+        for table, key in settings:
+            line = toml_key_line(text, table, key) if key else toml_table_line(text, table)
+            if line:
+                return "pyproject.toml", line
     return None
 
 

@@ -145,3 +145,16 @@ def test_declared_name_before_any_metadata(tmp_path: Path, files: dict[str, str]
     for file, text in files.items():
         (project / file).write_text(text)
     assert declared_name(ProjectSources(project)) == name
+
+
+@pytest.mark.parametrize(("config", "message", "line"), [
+    ('[project]\nname = "x"\n\n[tool.hatch.build.targets.wheel]\npackages = ["src/y"]\n',
+     "ValueError: Unable to determine which files to ship inside the wheel using the following heuristics", 5),
+    ('[project]\nname = "x"\nversion = "1"\n',
+     "ValueError: Unable to determine which files to ship inside the wheel using the following heuristics", 2),
+    ('[project]\nname = "x"\n\n[tool.flit.module]\nname = "y"\n', "ValueError: No file/folder found for module y", 5),
+])
+def test_messages_that_quote_nothing_point_at_their_setting(tmp_path: Path, config: str, message: str,
+                                                             line: int) -> None:
+    (tmp_path / "pyproject.toml").write_text(config)
+    assert config_error.locate(ProjectSources(tmp_path), message) == ("pyproject.toml", line)
