@@ -13,7 +13,9 @@ import dataclasses
 import fnmatch
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from deploypack.core.toml import tomllib
 from deploypack.project.git import output as _git
@@ -38,7 +40,7 @@ class Cause:
 class BuildSystem:
     backend: str
     requires: tuple[str, ...]
-    pyproject: dict  # type: ignore[type-arg]
+    pyproject: Mapping[str, Any]
 
     @property
     def kind(self) -> str:

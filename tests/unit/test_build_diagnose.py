@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from deploypack.build import config_error, diagnose, missing_input, toolchain
+from deploypack.build import config_error, diagnose, missing_input, sdist_gap, toolchain
 from deploypack.project.naming import declared_name
 from deploypack.project.sources import ProjectSources
 
@@ -158,3 +158,23 @@ def test_messages_that_quote_nothing_point_at_their_setting(tmp_path: Path, conf
                                                              line: int) -> None:
     (tmp_path / "pyproject.toml").write_text(config)
     assert config_error.locate(ProjectSources(tmp_path), message) == ("pyproject.toml", line)
+
+
+@pytest.mark.parametrize(("files", "file", "line"), [
+    ({"MANIFEST.in": "graft src\nglobal-exclude *.h\n"}, "MANIFEST.in", 2),
+    ({"MANIFEST.in": "recursive-exclude src/pkg *.h\n"}, "MANIFEST.in", 1),
+    ({"MANIFEST.in": "graft src\nprune src/pkg/include\n"}, "MANIFEST.in", 2),
+    ({"MANIFEST.in": "global-exclude *.h\ninclude src/pkg/include/*.h\n"}, "MANIFEST.in", None),  # re-included
+    ({"pyproject.toml": '[build-system]\nbuild-backend = "pdm.backend"\n[tool.pdm.build]\n'
+                        'excludes = ["**/include"]\n'}, "pyproject.toml", 4),
+    ({"pyproject.toml": '[build-system]\nbuild-backend = "poetry.core.masonry.api"\n[tool.poetry]\n'
+                        'exclude = ["src/pkg/include/*.h"]\n'}, "pyproject.toml", 4),
+    ({"pyproject.toml": '[build-system]\nbuild-backend = "flit_core.buildapi"\n[tool.flit.sdist]\n'
+                        'exclude = ["src/pkg/include"]\n'}, "pyproject.toml", 4),
+])
+def test_the_config_line_that_leaves_a_file_out_of_the_sdist(tmp_path: Path, files: dict[str, str], file: str,
+                                                             line: int | None) -> None:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    cause = sdist_gap.why_not_in_sdist(ProjectSources(tmp_path), "src/pkg/include/table.h")
+    assert (cause.file, cause.line) == (file, line)
