@@ -415,7 +415,7 @@ def _tool_findings(sources: ProjectSources, log_text: str, roots: dict[Path, str
     return findings
 
 
-_EXTENSION_MARKERS = ("ext_modules", "Extension(", "cythonize", "build-backend", "CMakeLists.txt")
+_EXTENSION_MARKERS = ("ext_modules", "Extension(", "cythonize")
 
 
 def _tool_line(sources: ProjectSources, command: str | None) -> tuple[str | None, int | None]:
@@ -428,11 +428,19 @@ def _tool_line(sources: ProjectSources, command: str | None) -> tuple[str | None
 
 
 def _extension_config_line(sources: ProjectSources) -> tuple[str | None, int | None]:
-    """The line that makes the build compile: the extension in setup.py, else the backend's line."""
+    """The line that makes the build compile: the extension in setup.py, the `project(` of CMake or
+    Meson (whose languages decide the compilers), else the backend's line."""
     for marker in _EXTENSION_MARKERS:
         file, line = _config_line(sources, marker)
         if file:
             return file, line
+    for name in ("CMakeLists.txt", "meson.build"):
+        for number, text in enumerate((sources.text(name) or "").splitlines(), start=1):
+            if re.match(r"\s*project\s*\(", text, re.I):
+                return name, number
+    file, line = _config_line(sources, "build-backend")
+    if file:
+        return file, line
     config = sources.find_any_file()
     return (config.file, None) if config else (None, None)
 

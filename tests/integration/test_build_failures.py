@@ -180,6 +180,23 @@ def test_no_c_compiler_names_it_and_the_package(make_project, tmp_path: Path) ->
     assert report["project"]["name"] == "cext-demo"
 
 
+def test_no_compiler_for_a_cmake_project_points_at_its_project_line(make_project, tmp_path: Path) -> None:
+    tree = make_project({
+        "pyproject.toml": '[build-system]\nrequires = ["scikit-build-core"]\n'
+                          'build-backend = "scikit_build_core.build"\n\n'
+                          '[project]\nname = "skb-demo"\nversion = "1.0"\n',
+        "CMakeLists.txt": "cmake_minimum_required(VERSION 3.15)\nproject(skb_demo LANGUAGES C)\n"
+                          "find_package(Python COMPONENTS Interpreter Development.Module REQUIRED)\n"
+                          "Python_add_library(_core MODULE src/core.c WITH_SOABI)\n"
+                          "install(TARGETS _core DESTINATION skb_demo)\n",
+        "src/core.c": C_SOURCE.replace('#include "answer.h"\n', "").replace("_speed", "_core"),
+    })
+    _, report = build(tree, tmp_path, path_with_only_git(tmp_path))
+    (finding,) = errors(report)
+    assert (finding["code"], finding["file"], finding["line"]) == ("B013", "CMakeLists.txt", 2)
+    assert "a C compiler" in finding["message"]
+
+
 def test_no_cmake_points_at_the_line_that_runs_it(make_project, tmp_path: Path) -> None:
     tree = make_project({
         "pyproject.toml": '[build-system]\nrequires = ["setuptools>=64"]\nbuild-backend = "setuptools.build_meta"\n\n'
