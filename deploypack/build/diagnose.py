@@ -366,8 +366,7 @@ def git_refused_finding(sources: ProjectSources, path: str, *, build_failed: boo
     """B015 for a checkout git refuses; an error when the version comes from git or the build failed."""
     texts = [text for text in (sources.text(name) for name in sources.files) if text]
     from_git = git_access.reads_version_from_git(texts)
-    location = sources.find_literal("dynamic", ["pyproject.toml"]) if from_git else None
-    file, line = (location.file, location.line) if location else _version_config_line(sources)
+    file, line = _version_config_line(sources)
     if from_git:
         consequence = ("the version cannot be read from git (version plugins that ask git fail or fall back to "
                        "a wrong version), nor the release tag and commit time")
@@ -383,11 +382,11 @@ def git_refused_finding(sources: ProjectSources, path: str, *, build_failed: boo
 
 
 def _version_config_line(sources: ProjectSources) -> tuple[str | None, int | None]:
-    for needle in ("dynamic", "use_scm_version", "setuptools_scm", "setuptools-scm", "hatch-vcs", "versioneer",
-                   "version"):
-        file, line = _config_line(sources, needle)
-        if file:
-            return file, line
+    """Where the version is declared (read from git, or written out), else the main config file."""
+    location = sources.find_key({"pyproject.toml": ["project.dynamic", "project.version", "tool.poetry.version"],
+                                 "setup.cfg": ["metadata.version"], "setup.py": ["use_scm_version", "version"]})
+    if location is not None:
+        return location.file, location.line
     config = sources.find_any_file()
     return (config.file, None) if config else (None, None)
 
