@@ -22,7 +22,7 @@ from deploypack.project.git import output as _git
 from deploypack.project.sources import ProjectSources, toml_table_line
 
 # Backends whose sdist leaves out what git ignores, and those that take only what git tracks.
-_HONOURS_GITIGNORE = ("hatchling", "pdm", "poetry", "scikit_build_core", "mesonpy", "maturin")
+_HONOURS_GITIGNORE = ("hatchling", "poetry", "scikit_build_core", "mesonpy", "maturin")  # not pdm-backend
 _GIT_FILE_FINDERS = ("setuptools-scm", "setuptools_scm", "setuptools-git", "setuptools_git", "setuptools-svn")
 _SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "node_modules", "__pycache__",
                            "build", "dist", ".eggs", ".mypy_cache", ".pytest_cache"})
