@@ -19,7 +19,7 @@ from typing import Any
 
 from deploypack.core.toml import tomllib
 from deploypack.project.git import output as _git
-from deploypack.project.sources import ProjectSources, toml_table_line
+from deploypack.project.sources import ProjectSources, toml_key_line, toml_table_line
 
 # Backends whose sdist leaves out what git ignores, and those that take only what git tracks.
 _HONOURS_GITIGNORE = ("hatchling", "poetry", "scikit_build_core", "mesonpy", "maturin")  # not pdm-backend
@@ -234,7 +234,21 @@ def _default_selection(sources: ProjectSources, system: BuildSystem, relative: s
             line = toml_table_line(text, table)
             if line:
                 return Cause(f"the file selection of [{table}] does not take it", "pyproject.toml", line)
+    selection = _SELECTION.get(system.kind)
+    if selection is not None:
+        table, key, sentence = selection
+        line = toml_key_line(text, table, key) or toml_table_line(text, table)
+        return Cause(sentence, "pyproject.toml" if line else relative, line)
     return Cause(f"the {system.kind} backend does not put it in the sdist", relative, None)
+
+
+# What a backend's sdist takes besides the packages, and the table that widens it.
+_SELECTION = {
+    "pdm": ("tool.pdm.build", "source-includes",
+            "pdm-backend puts in the sdist the packages and the files [tool.pdm.build] source-includes names"),
+    "poetry": ("tool.poetry", "include",
+               "poetry-core puts in the sdist the packages and the files [tool.poetry] include names"),
+}
 
 
 def _read(path: Path) -> str | None:

@@ -178,3 +178,11 @@ def test_the_config_line_that_leaves_a_file_out_of_the_sdist(tmp_path: Path, fil
         (tmp_path / name).write_text(text)
     cause = sdist_gap.why_not_in_sdist(ProjectSources(tmp_path), "src/pkg/include/table.h")
     assert (cause.file, cause.line) == (file, line)
+
+
+def test_pdm_default_selection_points_at_source_includes(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[build-system]\nbuild-backend = "pdm.backend"\n\n[tool.pdm.build]\n'
+                                             'source-includes = ["tests/"]\n')
+    cause = sdist_gap.why_not_in_sdist(ProjectSources(tmp_path), "tools/gen.py")
+    assert (cause.file, cause.line) == ("pyproject.toml", 5)
+    assert "source-includes" in cause.text
