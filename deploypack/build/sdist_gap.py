@@ -70,6 +70,7 @@ def tree_candidates(project_dir: Path, sdist_dir: Path, name: str, *, search: bo
 
     `name` is a path relative to the build's directory, or (search=True) an include name that
     the compiler looked up in its include directories: any file whose path ends with it."""
+    name = name.replace("\\", "/")  # MSVC writes include names with backslashes
     path = Path(name)
     if path.is_absolute():
         for root in (sdist_dir, project_dir):
