@@ -9,8 +9,10 @@ the README that the configuration names but that does not exist.
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
+from deploypack.build import config_error, git_access, missing_input, sdist_gap, toolchain
 from deploypack.core.findings import Finding, Severity
 from deploypack.core.rules import rule
 from deploypack.core.toml import tomllib
@@ -57,9 +59,16 @@ MISSING_FROM_SDIST = rule(
     "B007", "file-missing-from-sdist", Severity.ERROR,
     "the wheel cannot be built from the sdist: a file it needs is not in the sdist",
     why="Installers build from the sdist whenever no wheel fits; an sdist that lacks a file the build "
-    "needs is broken for every one of those users, although building from the tree works.",
-    fix="Include the file in the sdist (MANIFEST.in for setuptools, the sdist include settings of "
-    "other backends) or stop the build from needing it.",
+    "needs is broken for every one of those users, although building from the tree works. Found from the "
+    "compiler's `fatal error: foo.h: No such file or directory` (gcc, clang, MSVC), Cython's "
+    "`'foo.pxd' not found`, Python's `FileNotFoundError`, hatchling's `Forced include not found` and "
+    "setuptools' `can't copy`: the finding names the file of the tree and why the sdist lacks it, at the "
+    "line that decides it: the `.gitignore` line that hides it from a backend that honours git (as "
+    "`git check-ignore -v` tells), the MANIFEST.in or sdist `exclude` line, or `not tracked by git` "
+    "(setuptools-scm and meson-python take only tracked files).",
+    fix="Include the file in the sdist: un-ignore it (`!vendor/include/*.h` in .gitignore) or `git add` it "
+    "for backends that follow git, an `include`/`graft` line in MANIFEST.in for setuptools, the sdist "
+    "`include` setting of other backends; or stop the build from needing it.",
 )
 BACKEND_FAILED = rule(
     "B008", "backend-failed", Severity.ERROR, "the build backend failed",
@@ -103,11 +112,43 @@ NO_BUILD_CONFIG = rule(
     fix="Add a pyproject.toml with [build-system] and [project] tables.",
 )
 
+BACKEND_REJECTED_CONFIG = rule(
+    "B012", "backend-rejected-config", Severity.ERROR, "the build backend rejected the project's configuration",
+    why="The backend validates the configuration (classifiers, keys, file names, version specifiers) and "
+    "stops at the first value it refuses; its traceback points inside the backend, not at what to edit.",
+    fix="Correct the configuration line given (the backend's own message follows the finding). Example: "
+    "hatchling refuses `\"Topic :: Nonexistent\"` in `classifiers`; use a classifier from the trove list.",
+)
+BUILD_TOOL_MISSING = rule(
+    "B013", "build-tool-missing", Severity.ERROR, "a compiler or build tool the build runs is not installed",
+    why="Building an extension runs a C/C++/Fortran compiler and often CMake, Ninja, Meson or pkg-config; "
+    "on a machine without one the build stops with the tool's or the shell's complaint deep in the log.",
+    fix="Install the tool named (the finding names the package per platform), or list it in [build-system] "
+    "requires when it is on the package index (cmake, ninja, meson).",
+)
+PYTHON_HEADERS_MISSING = rule(
+    "B014", "python-headers-missing", Severity.ERROR, "the interpreter's C headers (Python.h) are not installed",
+    why="A C extension compiles against the headers of the Python it is built for; Linux distributions ship "
+    "them apart from the interpreter (python3-dev, python3-devel), so `Python.h: No such file` stops the build.",
+    fix="Install the interpreter's development package named in the finding, or build with an interpreter "
+    "that includes its headers.",
+)
+GIT_REFUSES_CHECKOUT = rule(
+    "B015", "git-refuses-checkout", Severity.ERROR, "git refuses to read the checkout (dubious ownership)",
+    why="The checkout belongs to another user (usual in containers and CI jobs with a `container:`), so git "
+    "refuses every command in it: the version cannot be read from git (version plugins fail or fall back to "
+    "a wrong version), and neither can the file list, the release tag or the commit time.",
+    fix="Run the `git config --global --add safe.directory PATH` command given, before building (the "
+    "deploypack Action does this itself inside its container).",
+)
+
 _TOML_POSITION = re.compile(r"at line (\d+), column (\d+)")
 _FRAME = re.compile(r'^\s*File "(?P<path>[^"]+)", line (?P<line>\d+)')
 _EXCEPTION_LINE = re.compile(
     r"^(?:[\w.]+\.)?(?P<type>\w*(?:Error|Exception|Exit|Warning)|KeyboardInterrupt)\b:?\s?(?P<text>.*)$"
 )
+# an exception named by its module, whatever its name: "packaging.specifiers.InvalidSpecifier: ..."
+_QUALIFIED_EXCEPTION = re.compile(r"^(?:[a-z_]\w*\.)+(?P<type>[A-Z]\w*): \S")
 _NO_SUCH_FILE = re.compile(
     r"No such file or directory: '([^']+)'"
     r"|[Ff]ile (?:does not exist|not found): '?([^'\s]+)'?"
@@ -240,33 +281,47 @@ def declared_files_finding(sources: ProjectSources) -> Finding | None:
     return None
 
 
-def failure_finding(
+def failure_findings(
     *,
     log_text: str,
     sources: ProjectSources,
     roots: dict[Path, str],
     stage: str,
     unpacked_sdist: Path | None,
-) -> Finding:
-    """Name the cause of a backend failure from its output.
+) -> list[Finding]:
+    """Name the causes of a backend failure from its output: one finding per cause, the likeliest first.
 
     `roots` maps directories the backend ran in (the project, the unpacked sdist) to "" so
     that traceback paths inside them become project-relative paths.
     """
-    compiler = missing_compiler(log_text)
+    refused = git_access.refused_checkout(log_text)
+    if refused is not None:
+        return [git_refused_finding(sources, refused, build_failed=True)]
+    # Only the failing step's output: a probe earlier in the log ("cmake: not found" before a
+    # fallback) is not why the build stopped.
+    failing_step = log_text[log_text.rfind("\n===== ") + 1:]
+    compiler = missing_compiler(failing_step)
     if compiler is not None:
-        return compiler_missing_finding(sources, compiler, stage)
+        return [compiler_missing_finding(sources, compiler, stage, failing_step)]
+    tools = _tool_findings(sources, failing_step, roots)
+    if tools:
+        return tools
+    if stage == "wheel" and unpacked_sdist is not None:
+        gaps = _sdist_gap_findings(sources, failing_step, unpacked_sdist)
+        if gaps:
+            return gaps
+    return [_cause_finding(log_text, sources, roots, stage, unpacked_sdist)]
+
+
+def _cause_finding(log_text: str, sources: ProjectSources, roots: dict[Path, str], stage: str,
+                   unpacked_sdist: Path | None) -> Finding:
     frames = _project_frames(log_text, roots)
     exception = _last_exception(log_text)
     missing = _missing_file(log_text)
     if missing and stage == "wheel" and unpacked_sdist is not None:
         relative = _relative_to_roots(missing, {unpacked_sdist: ""}, unpacked_sdist) or missing
         if (sources.project_dir / relative).exists() and not (unpacked_sdist / relative).exists():
-            return MISSING_FROM_SDIST.at(
-                f"{relative!r} exists in the project but not in the sdist, and building the wheel from "
-                "the sdist needs it",
-                file=relative,
-            )
+            return _missing_from_sdist(sources, relative, f"No such file or directory: {relative!r}")
     if missing:
         relative = _relative_to_roots(missing, roots, sources.project_dir) or missing
         if not (sources.project_dir / relative).exists():
@@ -276,8 +331,22 @@ def failure_finding(
                     f"the build needs {relative!r}, which does not exist (named in {config_file})",
                     file=config_file, line=line,
                 )
+    if frames and frames[-1][2]:  # the project's own code raised (not the backend it called)
+        file, line, _ = frames[-1]
+        what = exception or "an exception"
+        return SETUP_PY_RAISED.at(f"{file} raised during the {stage} build: {what}", file=file, line=line)
+    if exception:
+        where = config_error.locate(sources, exception, _context_before(log_text, exception))
+        if where is not None:
+            file, line = where
+            return BACKEND_REJECTED_CONFIG.at(
+                f"the build backend rejected {file}{f' line {line}' if line else ''} while building the "
+                f"{stage}: {exception}",
+                file=file, line=line,
+                hint="Correct this line so that the backend accepts it; the backend's traceback is in the build log.",
+            )
     if frames:
-        file, line = frames[-1]
+        file, line, _ = frames[-1]
         what = exception or "an exception"
         return SETUP_PY_RAISED.at(f"{file} raised during the {stage} build: {what}", file=file, line=line)
     tail = _telling_tail(log_text)
@@ -299,20 +368,156 @@ def missing_compiler(log_text: str) -> str | None:
     return names.get(found, found)
 
 
-def compiler_missing_finding(sources: ProjectSources, compiler: str, stage: str) -> Finding:
-    """At the line that asks for compiling (ext_modules, the backend), else the main configuration file."""
+def compiler_missing_finding(sources: ProjectSources, compiler: str, stage: str, log_text: str) -> Finding:
+    """At the line that asks for compiling (ext_modules, the backend), else the main configuration file;
+    naming the package that provides the compiler (toolchain.py) when the log says which one."""
     place = (sources.find_key({"setup.py": ["ext_modules"], "pyproject.toml": ["build-system.build-backend"]})
              or sources.find_any_file())
     file, line = (place.file, place.line) if place else (None, None)
+    tools = toolchain.missing_tools(log_text, f"{sys.version_info[0]}.{sys.version_info[1]}")
+    install = f"; to build it here, install {tools[0].packages}" if tools else ""
     if stage == "sdist":
         return SDIST_NEEDS_COMPILER.at(
             f"the sdist could not be built: the backend runs {compiler} to make it, which this environment does "
-            "not have (the deploypack action's image has no compilers)", hint=SDIST_NEEDS_COMPILER.fix,
+            f"not have (the deploypack action's image has no compilers){install}", hint=SDIST_NEEDS_COMPILER.fix,
             file=file, line=line)
     return COMPILER_MISSING.at(
         f"the wheel was not built: the build runs {compiler}, which this environment does not have "
-        "(the deploypack action's image has no compilers); the sdist was built and checked",
+        f"(the deploypack action's image has no compilers); the sdist was built and checked{install}",
         hint=COMPILER_MISSING.fix, file=file, line=line)
+
+
+def _context_before(log_text: str, exception: str, lines: int = 40) -> str:
+    """The log lines before the exception's traceback (where validators print their details)."""
+    index = log_text.rfind(exception)
+    head = log_text[:index] if index >= 0 else log_text
+    traceback = head.rfind("Traceback (most recent call last):")
+    head = head[:traceback] if traceback >= 0 else head
+    return "\n".join(head.splitlines()[-lines:])
+
+
+def git_refused_finding(sources: ProjectSources, path: str, *, build_failed: bool) -> Finding:
+    """B015 for a checkout git refuses; an error when the version comes from git or the build failed."""
+    texts = [text for text in (sources.text(name) for name in sources.files) if text]
+    from_git = git_access.reads_version_from_git(texts)
+    file, line = _version_config_line(sources)
+    if from_git:
+        consequence = ("the version cannot be read from git (version plugins that ask git fail or fall back to "
+                       "a wrong version), nor the release tag and commit time")
+    else:
+        consequence = "deploypack cannot read the release tag, the commit time nor the tracked files from git"
+    return GIT_REFUSES_CHECKOUT.at(
+        f"git refuses to read the checkout at {path}: it belongs to another user ('detected dubious "
+        f"ownership'), so {consequence}" + ("; the build failed" if build_failed else ""),
+        file=file, line=line,
+        severity=Severity.ERROR if (from_git or build_failed) else Severity.WARNING,
+        hint=f"Run `{git_access.safe_directory_command(path)}` before building (as the user who builds).",
+    )
+
+
+def _version_config_line(sources: ProjectSources) -> tuple[str | None, int | None]:
+    """Where the version is declared (read from git, or written out), else the main config file."""
+    location = sources.find_key({"pyproject.toml": ["project.dynamic", "project.version", "tool.poetry.version"],
+                                 "setup.cfg": ["metadata.version"], "setup.py": ["use_scm_version", "version"]})
+    if location is not None:
+        return location.file, location.line
+    config = sources.find_any_file()
+    return (config.file, None) if config else (None, None)
+
+
+def _tool_findings(sources: ProjectSources, log_text: str, roots: dict[Path, str]) -> list[Finding]:
+    found = toolchain.missing_tools(log_text, f"{sys.version_info[0]}.{sys.version_info[1]}")
+    if not found:
+        return []
+    frames = _project_frames(log_text, roots)
+    findings = []
+    for missing in found:
+        file, line = (frames[-1][0], frames[-1][1]) if frames else _tool_line(sources, missing.command)
+        if missing.tool == "Python.h":
+            findings.append(PYTHON_HEADERS_MISSING.at(
+                f"the C headers of Python {sys.version_info[0]}.{sys.version_info[1]} (Python.h) are not "
+                f"installed, and the extension build needs them; install {missing.packages}",
+                file=file, line=line, hint=f"The compiler said: {missing.evidence}",
+            ))
+        else:
+            findings.append(BUILD_TOOL_MISSING.at(
+                f"the build runs {missing.tool}, which is not installed on this machine (or not on PATH); "
+                f"install {missing.packages}",
+                file=file, line=line, hint=f"The build said: {missing.evidence}",
+            ))
+    return findings
+
+
+_EXTENSION_MARKERS = ("ext_modules", "Extension(", "cythonize")
+
+
+def _tool_line(sources: ProjectSources, command: str | None) -> tuple[str | None, int | None]:
+    """The line that runs the tool (`["cmake", ...]` in setup.py), else the one that makes the build compile."""
+    if command:
+        location = sources.find_literal(command, ["setup.py", "pyproject.toml", "setup.cfg"])
+        if location is not None:
+            return location.file, location.line
+    return _extension_config_line(sources)
+
+
+def _extension_config_line(sources: ProjectSources) -> tuple[str | None, int | None]:
+    """The line that makes the build compile: the extension in setup.py, the `project(` of CMake or
+    Meson (whose languages decide the compilers), else the backend's line."""
+    for marker in _EXTENSION_MARKERS:
+        file, line = _config_line(sources, marker)
+        if file:
+            return file, line
+    for name in ("CMakeLists.txt", "meson.build"):
+        for number, text in enumerate((sources.text(name) or "").splitlines(), start=1):
+            if re.match(r"\s*project\s*\(", text, re.I):
+                return name, number
+    file, line = _config_line(sources, "build-backend")
+    if file:
+        return file, line
+    config = sources.find_any_file()
+    return (config.file, None) if config else (None, None)
+
+
+def _sdist_gap_findings(sources: ProjectSources, log_text: str, unpacked_sdist: Path) -> list[Finding]:
+    """B007 for each file the wheel build missed that is in the tree but not in the sdist."""
+    findings: list[Finding] = []
+    seen: set[str] = set()
+    for missing in missing_input.missing_inputs(log_text):
+        search = missing.kind in ("include", "cython")
+        for name in _file_names(missing, _backend_path(sources)):
+            for relative in sdist_gap.tree_candidates(sources.project_dir, unpacked_sdist, name, search=search):
+                if relative not in seen:
+                    seen.add(relative)
+                    findings.append(_missing_from_sdist(sources, relative, missing.evidence))
+    return findings
+
+
+def _file_names(missing: missing_input.MissingInput, import_roots: list[str]) -> list[str]:
+    """The files a missing thing may be: a module is imported from the project's root (setup.py's
+    directory) or from an in-tree backend's `backend-path`."""
+    if missing.kind != "module":
+        return [missing.name]
+    base = missing.name.replace(".", "/")
+    return [f"{root}{base}{suffix}" for root in ["", *import_roots] for suffix in (".py", "/__init__.py")]
+
+
+def _backend_path(sources: ProjectSources) -> list[str]:
+    try:
+        table = tomllib.loads(sources.text("pyproject.toml") or "").get("build-system", {})
+    except tomllib.TOMLDecodeError:
+        return []
+    paths = table.get("backend-path", []) if isinstance(table, dict) else []
+    return [p.strip("./").rstrip("/") + "/" for p in paths if isinstance(p, str) and p.strip("./")]
+
+
+def _missing_from_sdist(sources: ProjectSources, relative: str, evidence: str) -> Finding:
+    cause = sdist_gap.why_not_in_sdist(sources, relative)
+    return MISSING_FROM_SDIST.at(
+        f"{relative!r} exists in the project but not in the sdist ({cause.text}), and building the wheel from "
+        "the sdist needs it",
+        file=cause.file, line=cause.line,
+        hint=f"The build said: {evidence}\n{MISSING_FROM_SDIST.fix}",
+    )
 
 
 def _relative_to_roots(path_text: str, roots: dict[Path, str], default_root: Path) -> str | None:
@@ -330,13 +535,20 @@ def _relative_to_roots(path_text: str, roots: dict[Path, str], default_root: Pat
         return None
 
 
-def _project_frames(log_text: str, roots: dict[Path, str]) -> list[tuple[str, int]]:
-    frames = []
+def _project_frames(log_text: str, roots: dict[Path, str]) -> list[tuple[str, int, bool]]:
+    """(project-relative file, line, raised here) of the traceback frames in the project's own files;
+    `raised here` when the frame is the traceback's innermost one (the project's code raised, not
+    the backend it called). Frames of the interpreter (`<frozen runpy>`), of the build environment
+    and of compiled modules (`Cython/Utils.py`, no such file in the project) are not the project's."""
+    frames: list[tuple[str, int, bool]] = []
     resolved = [root.resolve() for root in roots]
+    last_index = -1
+    index = 0
     for line in log_text.splitlines():
         match = _FRAME.match(line)
         if not match:
             continue
+        index += 1
         raw = Path(match.group("path"))
         if match.group("path") == "<string>" and (resolved[0] / "setup.py").is_file():
             # setuptools' legacy backend exec()s setup.py, so its frames carry no file name.
@@ -347,15 +559,19 @@ def _project_frames(log_text: str, roots: dict[Path, str]) -> list[tuple[str, in
                 relative = candidate.resolve().relative_to(root)
             except (ValueError, OSError):
                 continue
-            if "site-packages" not in relative.parts and not relative.parts[0].startswith("build-env"):
-                frames.append((relative.as_posix(), int(match.group("line"))))
+            if "site-packages" not in relative.parts and not relative.parts[0].startswith("build-env") \
+                    and candidate.is_file():
+                frames.append((relative.as_posix(), int(match.group("line")), False))
+                last_index = index
             break
+    if frames and last_index == index:
+        frames[-1] = (frames[-1][0], frames[-1][1], True)
     return frames
 
 
 def _last_exception(log_text: str) -> str | None:
     for line in reversed(log_text.splitlines()):
-        match = _EXCEPTION_LINE.match(line.strip())
+        match = _EXCEPTION_LINE.match(line.strip()) or _QUALIFIED_EXCEPTION.match(line)
         if match and match.group("type") not in ("CalledProcessError",):
             return line.strip()[:500]
     return None

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
-from deploypack.build import deprecations, diagnose, envcache
+from deploypack.build import deprecations, diagnose, envcache, git_access
 from deploypack.build.hook_environment import hook_environment
 from deploypack.build.log import BuildLog
 from deploypack.build.parent_warnings import warnings_to_log
@@ -50,6 +50,7 @@ class BuildResult:
     sdist_read: Distribution | None = None  # the sdist as read before unpacking it: the checks reuse it
     deprecations: tuple[Finding, ...] = ()  # D001: what the backend says it will stop accepting
     wheel_skipped: Finding | None = None  # B016: why there is no wheel
+    findings: tuple[Finding, ...] = ()  # what the build itself found (git refusing the checkout)
 
     @property
     def distributions(self) -> list[Path]:
@@ -99,12 +100,14 @@ class Builder:
         self.environ = environ
         self.sources = ProjectSources(options.project_dir)
         self.runner: HookRunner | None = None
+        self.found: list[Finding] = []  # findings of a build that goes on (see BuildResult.findings)
 
     def build(self, staging: Path) -> BuildResult:
         project = self.options.project_dir.resolve()
         check_project_dir(project)
         self._preflight()
         epoch = source_date_epoch(project, self.environ)
+        self._check_git_access(project, epoch)
         runner = self.runner = HookRunner(self.log, time.monotonic() + self.options.timeout,
                                           self.hook_environment(epoch), hook_server=self.options.hook_server)
         timings: dict[str, float] = {}
@@ -150,7 +153,7 @@ class Builder:
             sdist=sdist, wheel=wheel, backend=backend,
             build_requires=tuple(sorted(builder.build_system_requires)),
             source_date_epoch=epoch, installer=installer if env is not None else "none", timings=timings,
-            sdist_read=sdist_read, wheel_skipped=skipped,
+            sdist_read=sdist_read, wheel_skipped=skipped, findings=tuple(self.found),
             deprecations=tuple(deprecations.deprecation_findings(notices, self.sources, backend)),
         )
 
@@ -161,7 +164,7 @@ class Builder:
         try:
             return self._run_hook(builder, "wheel", staging, unpacked=unpacked), None
         except BuildFailed as failure:
-            if failure.finding.code != diagnose.COMPILER_MISSING.code:
+            if [finding.code for finding in failure.findings] != [diagnose.COMPILER_MISSING.code]:
                 raise
             return None, failure.finding
 
@@ -173,6 +176,20 @@ class Builder:
         return environment
 
     # -- steps -------------------------------------------------------------------------------
+
+    def _check_git_access(self, project: Path, epoch: str | None) -> None:
+        """Git refusing the checkout (another user's). Nothing to ask when git just gave the commit
+        time; else one git command, when git was not asked or did not answer."""
+        epoch_from_git = epoch is not None and not self.environ.get("SOURCE_DATE_EPOCH", "").strip()
+        if epoch_from_git:
+            return
+        if epoch is not None:  # the caller's SOURCE_DATE_EPOCH: git matters only for a version read from it
+            texts = [text for text in (self.sources.text(name) for name in self.sources.files) if text]
+            if not git_access.reads_version_from_git(texts):
+                return
+        refused = git_access.probe(project)
+        if refused is not None:
+            self.found.append(diagnose.git_refused_finding(self.sources, refused, build_failed=False))
 
     def _preflight(self) -> None:
         """Failures that are cheaper and more precise to find before starting a backend."""
@@ -352,10 +369,13 @@ class Builder:
         roots = {self.options.project_dir.resolve(): ""}
         if unpacked is not None:
             roots[unpacked.resolve()] = ""
-        return BuildFailed(diagnose.failure_finding(
+        findings = diagnose.failure_findings(
             log_text=log_text[-200_000:], sources=self.sources, roots=roots, stage=distribution,
             unpacked_sdist=unpacked,
-        ))
+        )
+        if self.found and findings[0].code != diagnose.GIT_REFUSES_CHECKOUT.code:
+            findings = [*findings, *self.found]  # git refusing the checkout may be why, or part of it
+        return BuildFailed(*findings)
 
 
 def _environment_error(what: str, error: BaseException) -> EnvironmentProblem:

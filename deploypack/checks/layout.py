@@ -309,13 +309,21 @@ def tree_is_in_wheel(context: CheckContext) -> Iterator[Finding]:
     texts = _config_texts(context)
     config = read_packaging_config(texts)
     tree = _Tree(context, files, dirs, config, texts, _tree_drops(context, texts, config.backend), _Wheel.read(wheels),
-                 accepted_by(context.options.not_in_wheel))
+                 _accepted(context))
     roots, flat = _roots(context, config, dirs)
     candidates = list(_candidates(dirs, roots, flat))
     yield from _missing_packages(tree, candidates)
     shipped = [candidate for candidate in candidates if candidate.installed in tree.wheel.dirs]
     yield from _missing_modules(tree, shipped)
     yield from missing_data(_data_scan(tree, shipped))
+
+
+def _accepted(context: CheckContext) -> Callable[[str], bool]:
+    """Left out on purpose (`not-in-wheel`), or a link leading out of the project: C008 reports that
+    one, whatever the wheel holds of it."""
+    by_setting = accepted_by(context.options.not_in_wheel)
+    links = [link.path for link in context.outside_links]
+    return lambda path: by_setting(path) or any(path == link or path.startswith(link + "/") for link in links)
 
 
 def _missing_packages(tree: _Tree, candidates: Iterable[_Candidate]) -> Iterator[Finding]:

@@ -72,13 +72,14 @@ class EnvironmentProblem(DeploypackError):
 
 
 class BuildFailed(DeploypackError):
-    """The project could not be built. Carries the finding that says why and where."""
+    """The project could not be built. Carries the findings that say why and where (one per cause)."""
 
     exit_code = ExitCode.BUILD_FAILED
 
-    def __init__(self, finding: Finding) -> None:
+    def __init__(self, finding: Finding, *more: Finding) -> None:
         super().__init__(finding.message, hint=finding.hint)
         self.finding = finding
+        self.findings = (finding, *more)
 
 
 class Interrupted(DeploypackError):

@@ -33,6 +33,7 @@ from deploypack.pipeline import overview as overview_module
 from deploypack.pipeline import prewarm
 from deploypack.project import git
 from deploypack.project.links import outside_links
+from deploypack.project.naming import declared_name
 from deploypack.project.release import release_info
 from deploypack.project.sources import ProjectSources
 from deploypack.read.archives import Distribution
@@ -146,10 +147,12 @@ def run_build(options: Options, environ: RunEnvironment, progress: Progress,
             result = Builder(options, state.log, progress, environ).build(staging)
         except BuildFailed as failure:
             state.timings["total"] = time.monotonic() - started
-            finding = apply_selection(link_checks.refused_build(links, failure.finding) or [failure.finding], options)
+            finding = apply_selection(link_checks.refused_build(links, failure.finding) or list(failure.findings),
+                                      options)
             log_path = _keep_log(state, options, environ)
             return Report(
-                ok=False, exit_code=int(failure.exit_code), project_name=None, project_version=None,
+                ok=False, exit_code=int(failure.exit_code),
+                project_name=declared_name(ProjectSources(options.project_dir)), project_version=None,
                 project_path=display_path(options.project_dir), artifacts=(), findings=finding,
                 timings=state.timings, outdir=display_path(options.outdir), log_path=log_path,
                 error="the build failed",
@@ -173,8 +176,8 @@ def run_build(options: Options, environ: RunEnvironment, progress: Progress,
             release=release_info(options.project_dir, environ, options.tag_patterns),
             git_files=git_tracked_files(options.project_dir), outside_links=links,
         )
-        findings = (apply_selection(findings, options) + apply_selection(result.deprecations, options)
-                    + run_checks(context, options, load_checks()))
+        findings = (apply_selection([*result.findings, *findings], options)
+                    + apply_selection(result.deprecations, options) + run_checks(context, options, load_checks()))
         state.timings["checks"] = time.monotonic() - checks_started
         name, version = _name_and_version(dists)
         gate_result = changes = None

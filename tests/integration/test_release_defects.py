@@ -71,8 +71,8 @@ LINK_BEHAVIOUR = {
     ("flit", "relative"): "the build failed on it (B007",
     ("pdm", "absolute"): "the sdist keeps it as a link, which no one can unpack safely (A003",
     ("pdm", "relative"): "link_pdm-1.0.0.tar.gz keeps it as a link",
-    ("poetry", "absolute"): "the build failed on it (B005",
-    ("poetry", "relative"): "the build failed on it (B005",
+    ("poetry", "absolute"): "the build failed on it (B008",
+    ("poetry", "relative"): "the build failed on it (B008",
 }
 
 
