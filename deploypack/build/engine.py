@@ -17,6 +17,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 from deploypack.build import deprecations, diagnose, envcache, git_access
 from deploypack.build.hook_environment import hook_environment
@@ -36,6 +37,12 @@ from deploypack.read.archives import Distribution
 from deploypack.read.collect import limits_of
 
 Progress = Callable[[str], None]
+
+DistributionKind = Literal["sdist", "wheel"]
+
+if TYPE_CHECKING:  # build is imported when a build runs, not when deploypack starts
+    from build import ProjectBuilder
+    from build.env import DefaultIsolatedEnv
 
 
 @dataclasses.dataclass(frozen=True)
@@ -157,7 +164,7 @@ class Builder:
             deprecations=tuple(deprecations.deprecation_findings(notices, self.sources, backend)),
         )
 
-    def _wheel_unless_compiler_missing(self, builder, staging: Path,  # type: ignore[no-untyped-def]
+    def _wheel_unless_compiler_missing(self, builder: ProjectBuilder, staging: Path,
                                        unpacked: Path) -> tuple[Path | None, Finding | None]:
         """The wheel; or, when its build needs a compiler that is not here, no wheel and why (the
         sdist stays built and is checked: docs/action.md, C extensions)."""
@@ -200,8 +207,8 @@ class Builder:
             if finding is not None:
                 raise BuildFailed(finding)
 
-    def _isolated_env(self, stack: contextlib.ExitStack, installer: str, requires: Iterable[str],  # type: ignore[no-untyped-def]
-                      runner: HookRunner):
+    def _isolated_env(self, stack: contextlib.ExitStack, installer: str, requires: Iterable[str],
+                      runner: HookRunner) -> DefaultIsolatedEnv:
         """A fresh isolated environment holding `requires`: filled from the cache when it has them."""
         cache = self._env_cache()
         if cache is not None:
@@ -224,8 +231,8 @@ class Builder:
             return None
         return cache
 
-    def _cached_env(self, stack: contextlib.ExitStack, cache: envcache.EnvCache, installer: str,  # type: ignore[no-untyped-def]
-                    requires: set[str], runner: HookRunner):
+    def _cached_env(self, stack: contextlib.ExitStack, cache: envcache.EnvCache, installer: str,
+                    requires: set[str], runner: HookRunner) -> DefaultIsolatedEnv:
         """Raises OSError when the cache cannot serve (the caller then makes an uncached environment)."""
         key = cache.key(installer, requires, self.environ)
         template = cache.template(key)
@@ -243,36 +250,38 @@ class Builder:
         cache.store(key, Path(env.path), requires, installed)
         return env
 
-    def _new_env(self, stack: contextlib.ExitStack, installer: str, location: Path | None):  # type: ignore[no-untyped-def]
+    def _new_env(self, stack: contextlib.ExitStack, installer: str, location: Path | None) -> DefaultIsolatedEnv:
         from build.env import DefaultIsolatedEnv
 
         self.log.section(f"creating isolated build environment ({installer})")
         where = {"path": str(location)} if location is not None else {}
         try:
-            return stack.enter_context(DefaultIsolatedEnv(installer=installer, **where))  # type: ignore[arg-type]
+            return stack.enter_context(DefaultIsolatedEnv(installer=installer, **where))  # type: ignore[arg-type]  # installer: pip or uv (options)
         except (OSError, RuntimeError, subprocess.CalledProcessError) as error:
             raise _environment_error("cannot create the isolated build environment", error) from None
 
-    def _compile_bytecode(self, env, runner: HookRunner) -> None:  # type: ignore[no-untyped-def]
+    def _compile_bytecode(self, env: DefaultIsolatedEnv, runner: HookRunner) -> None:
         """Hooks that cannot write bytecode (PYTHONDONTWRITEBYTECODE) would compile the backend from source
         in every one of the four hook processes: compiling it once is several times cheaper."""
         self.log.section("compiling the build environment's bytecode")
         with contextlib.suppress(subprocess.CalledProcessError):  # a module that does not compile stays source
             runner(envcache.compile_command(env.python_executable, Path(env.path)))
 
-    def _project_builder(self, source_dir: Path, env: object, runner: HookRunner):  # type: ignore[no-untyped-def]
+    def _project_builder(self, source_dir: Path, env: DefaultIsolatedEnv | None, runner: HookRunner,
+                         ) -> ProjectBuilder:
         from build import BuildBackendException, BuildException, ProjectBuilder
 
         try:
             if env is None:
                 return ProjectBuilder(source_dir, runner=runner)
-            return ProjectBuilder.from_isolated_env(env, source_dir, runner=runner)  # type: ignore[arg-type]
+            return ProjectBuilder.from_isolated_env(env, source_dir, runner=runner)
         except BuildException as error:
             raise BuildFailed(diagnose.build_system_finding(self.sources, error)) from None
         except BuildBackendException as error:  # pragma: no cover - build raises this only from hooks
             raise BuildFailed(diagnose.BACKEND_FAILED.at(str(error))) from None
 
-    def _install(self, builder, env, distribution: str, timings: dict[str, float], *,  # type: ignore[no-untyped-def]
+    def _install(self, builder: ProjectBuilder, env: DefaultIsolatedEnv | None, distribution: DistributionKind,
+                 timings: dict[str, float], *,
                  unpacked: Path | None) -> None:
         """The requirements the backend asks for beyond build-system.requires (those are in the
         environment already, deploypack/build/envcache.py)."""
@@ -294,7 +303,7 @@ class Builder:
         key = f"environment_{distribution}"
         timings[key] = timings.get(key, 0) + time.monotonic() - started
 
-    def _require_installed(self, requirements: Iterable[str], distribution: str) -> None:
+    def _require_installed(self, requirements: Iterable[str], distribution: DistributionKind) -> None:
         """--no-isolation: what `python -m build --no-isolation` checks before building."""
         from build import check_dependency
 
@@ -308,7 +317,7 @@ class Builder:
                 file=file, line=line,
             ))
 
-    def _install_requirements(self, env, requirements) -> None:  # type: ignore[no-untyped-def]
+    def _install_requirements(self, env: DefaultIsolatedEnv, requirements: Iterable[str]) -> None:
         requirements = sorted(requirements)
         if not requirements:
             return
@@ -338,7 +347,8 @@ class Builder:
         except OSError as error:
             raise _environment_error("cannot install the build requirements", error) from None
 
-    def _run_hook(self, builder, distribution: str, outdir: Path, unpacked: Path | None) -> Path:  # type: ignore[no-untyped-def]
+    def _run_hook(self, builder: ProjectBuilder, distribution: DistributionKind, outdir: Path,
+                  unpacked: Path | None) -> Path:
         self.log.section(f"building {distribution}")
         try:
             return Path(builder.build(distribution, outdir))
@@ -347,7 +357,7 @@ class Builder:
                 raise faults.environment_error(f"building the {distribution}", error) from None
             raise self._hook_failure(error, distribution, unpacked) from None
 
-    def _hook_failure(self, error: Exception, distribution: str, unpacked: Path | None) -> BuildFailed:
+    def _hook_failure(self, error: Exception, distribution: DistributionKind, unpacked: Path | None) -> BuildFailed:
         import pyproject_hooks
         from build import BuildBackendException
 

@@ -7,9 +7,9 @@ import re
 from collections.abc import Iterator
 
 from deploypack.checks import CheckContext, check
-from deploypack.checks.metadata_fields import at, locate, metadata_dists, raw_metadata
+from deploypack.checks.metadata_fields import locate, metadata_dists, raw_metadata
 from deploypack.core.findings import Finding, Severity
-from deploypack.core.rules import rule
+from deploypack.core.rules import Place, rule
 from deploypack.project.sources import SourceLocation
 from deploypack.read.archives import Distribution
 
@@ -47,8 +47,10 @@ def locate_requirement(context: CheckContext, requirement: str) -> SourceLocatio
     return locate(context, None, "requires_dist")
 
 
-def _place(context: CheckContext, dist: Distribution, location: SourceLocation | None) -> dict[str, object]:
-    return {"artifact": dist.filename, **(at(location) if location else {"member": dist.metadata_path})}
+def _place(context: CheckContext, dist: Distribution, location: SourceLocation | None) -> Place:
+    if location is None:
+        return Place(artifact=dist.filename, member=dist.metadata_path)
+    return Place(artifact=dist.filename, file=location.file, line=location.line, column=location.column)
 
 
 @check(REQUIREMENT_INVALID, EXTRA_UNDECLARED)
@@ -68,7 +70,7 @@ def requirements_are_valid(context: CheckContext) -> Iterator[Finding]:
                     reported.add(extra)
                     yield REQUIREMENT_INVALID.at(
                         f"Provides-Extra {extra!r} is not a valid extra name",
-                        **_place(context, dist, locate(context, extra, "provides_extra")),  # type: ignore[arg-type]
+                        **_place(context, dist, locate(context, extra, "provides_extra")),
                     )
         for text in raw.get("requires_dist") or ():
             if text in reported:
@@ -79,7 +81,7 @@ def requirements_are_valid(context: CheckContext) -> Iterator[Finding]:
                 reported.add(text)
                 yield REQUIREMENT_INVALID.at(
                     f"Requires-Dist {text!r} does not parse: {str(error).splitlines()[0]}",
-                    **_place(context, dist, locate_requirement(context, text)),  # type: ignore[arg-type]
+                    **_place(context, dist, locate_requirement(context, text)),
                 )
                 continue
             if requirement.marker is None:
@@ -91,5 +93,5 @@ def requirements_are_valid(context: CheckContext) -> Iterator[Finding]:
                     yield EXTRA_UNDECLARED.at(
                         f"Requires-Dist {text!r} needs the extra {extra!r}, which is not a Provides-Extra"
                         + (f" (the project provides: {', '.join(sorted(provided))})" if provided else ""),
-                        **_place(context, dist, locate_requirement(context, text)),  # type: ignore[arg-type]
+                        **_place(context, dist, locate_requirement(context, text)),
                     )

@@ -7,19 +7,15 @@ import bisect
 import fnmatch
 import os
 import posixpath
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator
 
 from deploypack.checks import CheckContext, check
 from deploypack.checks.layout import NOT_PACKAGES, NOT_SUBPACKAGES
 from deploypack.checks.wheel import listing, top_level_names
 from deploypack.core.findings import Finding, Severity
 from deploypack.core.rules import rule
-from deploypack.core.toml import tomllib
-from deploypack.project.declared_files import declared_files
+from deploypack.project.declared_files import DeclaredFile, declared_files
 from deploypack.project.drops import read_drops
-from deploypack.project.packaging_config import cfg_list, cfg_sections, toml_table
-from deploypack.project.sources import toml_key_line
 
 SDIST_LAYOUT = rule(
     "S001", "sdist-layout", Severity.ERROR, "the sdist is not one `{name}-{version}/` directory",
@@ -95,63 +91,32 @@ def sdist_is_buildable(context: CheckContext) -> Iterator[Finding]:
 
 # --- files the configuration names --------------------------------------------------------------
 
-def _declared_files(texts: Mapping[str, str]) -> Iterator[tuple[str, str, str, str]]:
-    """(file named, config file, table, key) for the README and license files the configuration names."""
-    if "pyproject.toml" in texts:
-        try:
-            pyproject: Mapping[str, Any] = tomllib.loads(texts["pyproject.toml"])
-        except tomllib.TOMLDecodeError:
-            pyproject = {}
-        project = toml_table(pyproject, "project")
-        readme = project.get("readme")
-        if isinstance(readme, str):
-            yield readme, "pyproject.toml", "project", "readme"
-        elif isinstance(readme, Mapping) and isinstance(readme.get("file"), str):
-            yield readme["file"], "pyproject.toml", "project", "readme"
-        license_ = project.get("license")
-        if isinstance(license_, Mapping) and isinstance(license_.get("file"), str):
-            yield license_["file"], "pyproject.toml", "project", "license"
-        for pattern in project.get("license-files") or []:
-            if isinstance(pattern, str) and not any(c in pattern for c in "*?["):
-                yield pattern, "pyproject.toml", "project", "license-files"
-    if "setup.cfg" in texts:
-        metadata = cfg_sections(texts["setup.cfg"]).get("metadata", {})
-        description = metadata.get("long_description", "")
-        if description.startswith("file:"):
-            for name in cfg_list(description.removeprefix("file:")):
-                yield name, "setup.cfg", "metadata", "long_description"
-        for key in ("license_file", "license_files"):
-            for name in cfg_list(metadata.get(key, "")):
-                if not any(c in name for c in "*?["):
-                    yield name, "setup.cfg", "metadata", key
-
-
 @check(DECLARED_FILE_MISSING)
 def declared_files_in_sdist(context: CheckContext) -> Iterator[Finding]:
     sdist = context.sdist
     if sdist is None or sdist.limit_exceeded:
         return
     texts: dict[str, str] = {name: sdist.contents[name].decode("utf-8", "replace")
-                             for name in ("pyproject.toml", "setup.cfg") if name in sdist.contents}
-    for named, config, table, key in _declared_files(texts):
-        path = posixpath.normpath(named.strip().replace("\\", "/").removeprefix("./"))
+                             for name in ("pyproject.toml", "setup.cfg", "setup.py") if name in sdist.contents}
+    for declared in declared_files(texts):
+        path = posixpath.normpath(declared.name.strip().replace("\\", "/").removeprefix("./"))
         if sdist.member(path) is not None:
             continue
-        line = None
-        if context.sources is not None and context.sources.text(config):
-            line = _naming_line(context, config, named) or toml_key_line(context.sources.text(config) or "", table, key)
+        in_tree = context.sources is not None and context.sources.text(declared.config)
         yield DECLARED_FILE_MISSING.at(
-            f"{config} names {named!r} ({key}), but {sdist.filename} does not hold it",
-            file=config if context.sources is not None else None, line=line,
-            artifact=sdist.filename, member=config,
+            f"{declared.config} names {declared.name!r} ({declared.what}), but {sdist.filename} does not hold it",
+            file=declared.config if context.sources is not None else None,
+            line=(_naming_line(context, declared) or declared.line) if in_tree else None,
+            artifact=sdist.filename, member=declared.config,
         )
 
 
-def _naming_line(context: CheckContext, config: str, named: str) -> int | None:
-    """The line of the tree's `config` naming `named` in the setting that declares it."""
+def _naming_line(context: CheckContext, declared: DeclaredFile) -> int | None:
+    """The line of the tree's configuration file naming the file (the sdist's copy may differ)."""
     assert context.sources is not None
-    texts = {name: text for name in ("pyproject.toml", "setup.cfg") if (text := context.sources.text(name))}
-    return next((each.line for each in declared_files(texts) if each.config == config and each.name == named), None)
+    texts = {name: text for name in ("pyproject.toml", "setup.cfg", "setup.py") if (text := context.sources.text(name))}
+    return next((each.line for each in declared_files(texts)
+                 if each.config == declared.config and each.name == declared.name), None)
 
 
 # --- tracked files left out ---------------------------------------------------------------------

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from deploypack.checks import CheckContext, check
 from deploypack.checks.layout import SourceLocator, data_dir, install_path, is_importable_name, tree_files
 from deploypack.core.findings import Finding, Severity
-from deploypack.core.rules import rule
+from deploypack.core.rules import Place, rule
 from deploypack.project.includes import including_line
 from deploypack.read.archives import Distribution, Member
 
@@ -135,7 +135,7 @@ def _locator(context: CheckContext) -> SourceLocator:
     return SourceLocator(tree_files(context))
 
 
-def _where(context: CheckContext, wheel: Distribution, path: str, directory: bool = False) -> dict[str, str | None]:
+def _where(context: CheckContext, wheel: Distribution, path: str, directory: bool = False) -> Place:
     """file= the tree path the member came from when it can be found, plus artifact and member."""
     installed = install_path(path, data_dir(wheel)) or path
     locator = _locator(context)
@@ -292,7 +292,7 @@ def modules_are_importable(context: CheckContext) -> Iterator[Finding]:
             yield NOT_IMPORTABLE.at(
                 f"{path}{'/' if directory else ''} is not importable (not a Python identifier); "
                 f"{len(members)} module{'s' if len(members) != 1 else ''} there: {listing(members, 3)}",
-                severity=severity, **where,  # type: ignore[arg-type]
+                severity=severity, **where,
             )
 
 
@@ -331,7 +331,7 @@ def no_foreign_top_level(context: CheckContext) -> Iterator[Finding]:
             where["member"] = member
             yield FOREIGN_TOP_LEVEL.at(
                 f"{wheel.filename} installs a top-level {'package' if package else 'module'} "
-                f"{installed!r} into site-packages", **where,  # type: ignore[arg-type]
+                f"{installed!r} into site-packages", **where,
             )
 
 
@@ -396,7 +396,7 @@ def tags_match_contents(context: CheckContext) -> Iterator[Finding]:
             yield COMPILED_IN_PURE.at(
                 f"{wheel.filename} is tagged for any platform but holds {len(compiled)} compiled "
                 f"file{'s' if len(compiled) != 1 else ''}: {listing(compiled, 3)}",
-                **_where(context, wheel, compiled[0]),  # type: ignore[arg-type]
+                **_where(context, wheel, compiled[0]),
             )
         if "any" not in platforms and not compiled and not _may_hold_binaries(wheel, data):
             file, line = _platform_cause(context)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
+from typing import TypedDict
 
 from deploypack.core.findings import Finding, Severity
 
@@ -21,6 +22,16 @@ FORMER_CODES: dict[str, str] = {
     "G020": "J001", "G021": "J002", "G022": "J003", "G023": "J004",
     "P010": "V001", "P011": "V002", "P012": "V003", "P013": "V004",
 }
+
+
+class Place(TypedDict, total=False):
+    """Where a finding is, as keyword arguments of `Rule.at`: `**place` type-checks."""
+
+    file: str | None
+    line: int | None
+    column: int | None
+    artifact: str | None
+    member: str | None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -192,11 +192,13 @@ def _pyproject_drops(text: str) -> list[Drop]:
         return []
     reader = _Reader(text)
     hatch = "tool.hatch.build"
-    for name, target in ((f"{hatch}.targets.wheel", "wheel"), (f"{hatch}.targets.sdist", "sdist"), (hatch, "both")):
+    hatch_tables: tuple[tuple[str, Target], ...] = (
+        (f"{hatch}.targets.wheel", "wheel"), (f"{hatch}.targets.sdist", "sdist"), (hatch, "both"))
+    for name, target in hatch_tables:
         table = toml_table(tool, *name.split(".")[1:])
-        reader.excludes(table, name, "exclude", target)  # type: ignore[arg-type]
+        reader.excludes(table, name, "exclude", target)
         for key in ("only-include", "include"):
-            reader.keeps(name, key, _strings(table.get(key)), target)  # type: ignore[arg-type]
+            reader.keeps(name, key, _strings(table.get(key)), target)
     reader.excludes(toml_table(tool, "flit", "sdist"), "tool.flit.sdist", "exclude", "sdist")
     pdm = toml_table(tool, "pdm", "build")
     reader.excludes(pdm, "tool.pdm.build", "excludes", "both")
