@@ -50,6 +50,21 @@ def run_cli(args: list[str], environ: Mapping[str, str] | None = None) -> Run:
     return Run(code, out.getvalue(), err.getvalue())
 
 
+def build_findings(tree: Path, outdir: Path, *options: str,
+                   exit_codes: tuple[int, ...] = (0, 1)) -> tuple[Run, list[dict]]:
+    """`deploypack build --format json` in-process: the run and its findings (an unexpected exit fails)."""
+    run = run_cli(["build", str(tree), "--outdir", str(outdir), "--format", "json", *options])
+    assert run.exit_code in exit_codes, run.stdout + run.stderr
+    return run, run.json()["findings"]
+
+
+def only(findings: list[dict], code: str) -> dict:
+    """The one finding of `code` (a second one, or none, fails the test)."""
+    matching = [f for f in findings if f["code"] == code]
+    assert len(matching) == 1, findings
+    return matching[0]
+
+
 def run_subprocess(args: list[str], environ: Mapping[str, str] | None = None, cwd: Path | None = None,
                    timeout: float = 900) -> Run:
     """deploypack as a real process (for signals, exit codes as the shell sees them)."""

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import clean_environ, run_cli, run_subprocess
+from tests.projects import build_system
 
 pytestmark = pytest.mark.integration
 
@@ -266,11 +267,11 @@ def test_build_that_asks_git_fails_and_says_why(make_project, tmp_path: Path) ->
 
 # -- B012: the backend rejects the project's configuration, at the line ---------------------------------------
 
-HATCH = '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n'
-SETUPTOOLS = '[build-system]\nrequires = ["setuptools>=64"]\nbuild-backend = "setuptools.build_meta"\n\n'
-POETRY = '[build-system]\nrequires = ["poetry-core"]\nbuild-backend = "poetry.core.masonry.api"\n\n'
-PDM = '[build-system]\nrequires = ["pdm-backend"]\nbuild-backend = "pdm.backend"\n\n'
-FLIT = '[build-system]\nrequires = ["flit_core>=3.4"]\nbuild-backend = "flit_core.buildapi"\n\n'
+HATCH = build_system("hatchling") + "\n"
+SETUPTOOLS = build_system("setuptools", requires=["setuptools>=64"]) + "\n"
+POETRY = build_system("poetry", requires=["poetry-core"]) + "\n"
+PDM = build_system("pdm") + "\n"
+FLIT = build_system("flit", requires=["flit_core>=3.4"]) + "\n"
 POETRY_HEAD = '[tool.poetry]\nname = "demo"\nversion = "1.0"\ndescription = "d"\nauthors = ["a <a@example.invalid>"]\n'
 
 

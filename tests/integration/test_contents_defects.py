@@ -14,21 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Run, git_init, run_cli
+from tests.conftest import Run, build_findings, git_init, only, run_cli
 
 pytestmark = pytest.mark.integration
 
 
 def build(tree: Path, outdir: Path, *options: str) -> tuple[Run, list[dict]]:
-    run = run_cli(["build", str(tree), "--outdir", str(outdir), "--format", "json", *options])
-    assert run.exit_code in (0, 1), run.stdout + run.stderr
-    return run, run.json()["findings"]
-
-
-def only(findings: list[dict], code: str) -> dict:
-    matching = [f for f in findings if f["code"] == code]
-    assert len(matching) == 1, findings
-    return matching[0]
+    return build_findings(tree, outdir, *options, exit_codes=(0, 1))
 
 
 def contents_findings(findings: list[dict]) -> list[dict]:

@@ -13,22 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Run, git_init, run_cli
+from tests.conftest import Run, build_findings, git_init, only
+from tests.projects import BACKENDS, build_system
 
 pytestmark = pytest.mark.integration
 
-BACKENDS = {
-    "setuptools": ('["setuptools>=61"]', "setuptools.build_meta"),
-    "hatchling": ('["hatchling"]', "hatchling.build"),
-    "flit": ('["flit_core>=3.9,<4"]', "flit_core.buildapi"),
-    "pdm": ('["pdm-backend"]', "pdm.backend"),
-    "poetry": ('["poetry-core>=1.9"]', "poetry.core.masonry.api"),
-}
-
-
 def pyproject(backend: str, name: str, *, readme: str = '"README.md"', extra: str = "") -> str:
-    requires, api = BACKENDS[backend]
-    return (f'[build-system]\nrequires = {requires}\nbuild-backend = "{api}"\n\n[project]\nname = "{name}"\n'
+    return (f'{build_system(backend)}\n[project]\nname = "{name}"\n'
             f'version = "1.0.0"\ndescription = "A project with a planted defect"\nreadme = {readme}\n'
             f'requires-python = ">=3.8"\nlicense = "MIT"\n{extra}')
 
@@ -40,15 +31,7 @@ def project_files(backend: str, name: str, **settings: str) -> dict[str, str]:
 
 
 def build(tree: Path, outdir: Path, *options: str) -> tuple[Run, list[dict]]:
-    run = run_cli(["build", str(tree), "--outdir", str(outdir), "--format", "json", *options])
-    assert run.exit_code in (0, 1, 2), run.stdout + run.stderr
-    return run, run.json()["findings"]
-
-
-def only(findings: list[dict], code: str) -> dict:
-    matching = [f for f in findings if f["code"] == code]
-    assert len(matching) == 1, findings
-    return matching[0]
+    return build_findings(tree, outdir, *options, exit_codes=(0, 1, 2))
 
 
 def errors(findings: list[dict]) -> list[str]:
