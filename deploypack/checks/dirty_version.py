@@ -23,18 +23,21 @@ _SHOWN = 3
 
 
 def dirty_cause(sources: ProjectSources) -> tuple[str, SourceLocation | None] | None:
-    """A sentence naming the tracked files that differ from HEAD, and the configuration line that
-    makes the build write one of them (when it does); None when the tree is clean or git cannot say."""
+    """A sentence naming the tracked files that differ from HEAD, with the configuration line that makes
+    the build write the version file when that file alone differs; None when clean or git cannot say."""
     modified = git.modified_tracked_files(sources.project_dir)
     if not modified:
         return None
-    for key, generated in _version_files(sources):
-        if generated in modified:
-            return (f"the build rewrote {generated}, the plugin's generated version file, which git tracks, so "
-                    "the tree was dirty when the version was read; stop tracking it (`git rm --cached`, "
-                    ".gitignore)", sources.find_key({"pyproject.toml": [key]}))
-    shown = ", ".join(modified[:_SHOWN]) + (f" and {len(modified) - _SHOWN} more" if len(modified) > _SHOWN else "")
-    return f"the tree was dirty: {shown} differ{'s' if len(modified) == 1 else ''} from the commit", None
+    generated = {path: key for key, path in _version_files(sources)}
+    # The version file is rewritten by every build; other changes (a person's edits) come first as the cause.
+    edited = [path for path in modified if path not in generated]
+    if not edited:
+        path = modified[0]
+        return (f"the build rewrote {path}, the plugin's generated version file, which git tracks, so "
+                "the tree was dirty when the version was read; stop tracking it (`git rm --cached`, "
+                ".gitignore)", sources.find_key({"pyproject.toml": [generated[path]]}))
+    shown = ", ".join(edited[:_SHOWN]) + (f" and {len(edited) - _SHOWN} more" if len(edited) > _SHOWN else "")
+    return f"the tree was dirty: {shown} differ{'s' if len(edited) == 1 else ''} from the commit", None
 
 
 def _version_files(sources: ProjectSources) -> list[tuple[str, str]]:

@@ -269,6 +269,7 @@ def test_corpus_dirty_tree_with_a_git_derived_version(corpus_trees: dict[str, Pa
     (mismatch,) = by_code(report, "R001")
     assert place(mismatch) == ("pyproject.toml", source_line)
     assert "hatch-vcs" in mismatch["message"] and "dirty" in mismatch["message"]
+    assert "README.md differs from the commit" in mismatch["message"]  # the edit, not the rewritten _version.py
     (dev,) = by_code(report, "M014")
     assert place(dev) == ("pyproject.toml", source_line) and "hatch-vcs" in dev["message"]
 
