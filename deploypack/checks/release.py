@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from packaging.version import Version
 
 from deploypack.checks import CheckContext, check
+from deploypack.checks.dirty_version import dirty_cause
 from deploypack.checks.metadata_fields import at, metadata_dists, raw_metadata
 from deploypack.checks.version_source import version_source
 from deploypack.core.findings import Finding, Severity
@@ -26,7 +27,8 @@ VERSION_TAG_MISMATCH = rule(
     "metadata means the version was not bumped, the tag is on the wrong commit, or a version plugin saw a "
     "dirty tree. Publishing it releases the wrong number, which can never be reused.",
     fix="Make the version at the line given equal to the tag (or move the tag to the commit that has it); "
-    "with a git-derived version, build the tagged commit from a clean tree.",
+    "with a git-derived version, build the tagged commit from a clean tree, and do not track the version "
+    "file the plugin generates (the build rewrites it, which dirties the tree).",
 )
 TAG_PATTERN_UNMATCHED = rule(
     "R002", "tag-pattern-unmatched", Severity.WARNING, "the release tag matches none of the tag patterns",
@@ -64,12 +66,16 @@ def version_matches_tag(context: CheckContext) -> Iterator[Finding]:
         return
     releasing = context.options.releasing is not False
     source = version_source(context, built)
+    location = source.location
     if source.plugin:
-        message = (f"{origin} names {tagged}, but {source.plugin} derived the version {built} from git: the tree "
-                   "was dirty, HEAD is not exactly at the tag, or the plugin does not read this tag")
+        cause = dirty_cause(context.sources) if context.sources is not None else None
+        reason = cause[0] if cause else ("the tree was dirty, HEAD is not exactly at the tag, or the plugin does "
+                                         "not read this tag")
+        location = (cause[1] if cause else None) or location
+        message = f"{origin} names {tagged}, but {source.plugin} derived the version {built} from git: {reason}"
     else:
         message = f"{origin} names {tagged}, but the project's version is {built}"
     yield VERSION_TAG_MISMATCH.at(
         message, artifact=dist.filename, severity=Severity.ERROR if releasing else Severity.WARNING,
-        **at(source.location),
+        **at(location),
     )

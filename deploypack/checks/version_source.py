@@ -165,4 +165,6 @@ def version_source(context: CheckContext, version: str) -> VersionSource:
     if found is not None:
         return VersionSource(found)
     dynamic = context.sources.find_key({"pyproject.toml": ["project.dynamic"]})
-    return VersionSource(dynamic or locate(context, None, "version"))
+    # A version the build computes from the date (calver's `use_calver="%Y.%m.%d"` in setup.py).
+    computed = context.sources.find_key({"setup.py": ["use_calver"]})
+    return VersionSource(dynamic or computed or locate(context, None, "version"))

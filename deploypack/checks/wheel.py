@@ -49,7 +49,8 @@ BYTECODE = rule(
 NOT_IMPORTABLE = rule(
     "W005", "module-not-importable", Severity.ERROR, "Python modules installed at a path that cannot be imported",
     why="A directory or file name that is not a Python identifier (`my-pkg/`, `2fa/`, `x.y.py`) "
-    "cannot be imported: the code is installed but unusable.",
+    "cannot be imported: the code is installed but unusable. (A module file inside a package whose "
+    "name only lacks a dot, like `tables-15.py`, is reachable with importlib and is not reported.)",
     fix="Rename the directory or module to a valid identifier (underscores, not hyphens); keep "
     "non-importable .py files (templates, fixtures) out of packages or under a data directory.",
 )
@@ -261,10 +262,17 @@ def _config_texts(context: CheckContext) -> dict[str, str]:
 _MODULE_PART = re.compile(r"\w+")
 
 
-def _importable(part: str, top: bool) -> bool:
+def _importable(part: str, top: bool, leaf: bool = False) -> bool:
     """Top-level names must work with `import`; deeper ones only with importlib (which takes
-    `0001_initial` or `is`, as Django's migrations and locales rely on, but not `my-pkg`)."""
-    return is_importable_name(part) if top else _MODULE_PART.fullmatch(part) is not None
+    `0001_initial` or `is`, as Django's migrations and locales rely on, but not `my-pkg`).
+    A module file inside a package is found by importlib.import_module under any name without
+    a dot (`unicode15-0-0.py` data tables, `hook-x.py` plugin hooks are loaded that way or by
+    path): only a dot in its name makes it unreachable."""
+    if top:
+        return is_importable_name(part)
+    if leaf:
+        return bool(part) and "." not in part
+    return _MODULE_PART.fullmatch(part) is not None
 
 
 @check(NOT_IMPORTABLE)
@@ -280,7 +288,7 @@ def modules_are_importable(context: CheckContext) -> Iterator[Finding]:
                 continue
             parts = installed[:-3].split("/")
             for depth, part in enumerate(parts):
-                if not _importable(part, depth == 0):
+                if not _importable(part, depth == 0, depth == len(parts) - 1):
                     bad.setdefault("/".join(parts[: depth + 1]) + ("" if depth < len(parts) - 1 else ".py"),
                                    []).append(member.path)
                     break

@@ -21,3 +21,11 @@ def output(directory: Path, *args: str, timeout: float = 30) -> str | None:
     if result.returncode != 0:
         return None
     return result.stdout.decode("utf-8", "surrogateescape").rstrip("\n")
+
+
+def modified_tracked_files(directory: Path) -> tuple[str, ...] | None:
+    """Tracked files under `directory` whose content differs from HEAD (project-relative), or None."""
+    found = output(directory, "diff", "--name-only", "-z", "--relative", "HEAD", "--", ".")
+    if found is None:
+        return None
+    return tuple(name for name in found.split("\0") if name)

@@ -269,8 +269,29 @@ def test_corpus_dirty_tree_with_a_git_derived_version(corpus_trees: dict[str, Pa
     (mismatch,) = by_code(report, "R001")
     assert place(mismatch) == ("pyproject.toml", source_line)
     assert "hatch-vcs" in mismatch["message"] and "dirty" in mismatch["message"]
+    assert "README.md differs from the commit" in mismatch["message"]  # the edit, not the rewritten _version.py
     (dev,) = by_code(report, "M014")
     assert place(dev) == ("pyproject.toml", source_line) and "hatch-vcs" in dev["message"]
+
+
+SCM_VERSION_FILE = (
+    '[build-system]\nrequires = ["setuptools>=64", "setuptools-scm>=8"]\nbuild-backend = "setuptools.build_meta"\n\n'
+    '[project]\nname = "scm-demo"\ndynamic = ["version"]\n\n'
+    '[tool.setuptools_scm]\nversion_file = "scm_demo/_version.py"\n'
+)
+
+
+def test_tracked_generated_version_file_is_named_as_why_the_version_is_dirty(make_project, tmp_path: Path) -> None:
+    # A checkout made from an sdist (or a repository that commits the generated file): setuptools-scm
+    # rewrites the tracked version file in one build hook, then derives a dirty .dev version in the next.
+    # (hatch-vcs reads the version once per build, before writing its file: it is not misled.)
+    tree = make_project({"pyproject.toml": SCM_VERSION_FILE, "scm_demo/__init__.py": "",
+                         "scm_demo/_version.py": "# stale, from another build\nversion = '0.0'\n"}, tag="v1.0.0")
+    report = build(tree, tmp_path)
+    (mismatch,) = by_code(report, "R001")
+    assert place(mismatch) == ("pyproject.toml", line_of(SCM_VERSION_FILE, "version_file ="))
+    assert "setuptools-scm derived" in mismatch["message"]
+    assert "the build rewrote scm_demo/_version.py" in mismatch["message"] and "git tracks" in mismatch["message"]
 
 
 def test_tag_patterns_and_releasing_from_the_command_line(project, tmp_path: Path) -> None:

@@ -129,6 +129,14 @@ def test_git_derived_version_says_the_tree_or_tag_is_off(tmp_path: Path, config:
     assert plugin in found.message and "dirty" in found.message
 
 
+def test_date_derived_version_points_at_the_setup_py_keyword(tmp_path: Path) -> None:
+    # calver computes the version from the build date: built later than the tag, it names another day.
+    setup = ('from setuptools import setup\n\nsetup(\n    name="demo",\n    use_calver="%Y.%m.%d.%H",\n'
+             '    setup_requires=["calver"],\n)\n')
+    (found,) = release_findings(tmp_path, "2026.12.7.4", {"setup.py": setup}, "v2026.9.21.13")
+    assert (found.code, found.file, found.line) == ("R001", "setup.py", 5)
+
+
 def test_tag_matching_no_pattern_is_r002(tmp_path: Path) -> None:
     (found,) = release_findings(tmp_path, "1.2.0", {"pyproject.toml": PEP621}, "stable")
     assert (found.code, found.severity) == ("R002", Severity.WARNING)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from deploypack.core.findings import Severity
@@ -104,6 +106,23 @@ def test_migrations_and_keyword_locales_are_importable_with_importlib(tmp_path: 
     # Django loads these through importlib: `0001_initial` and `locale/is` are fine below the top level.
     wheel = write_wheel(tmp_path, {**GOOD, "demo/migrations/0001_initial.py": "", "demo/locale/is/formats.py": ""})
     assert findings(context(wheel), "W005") == []
+
+
+def test_hyphenated_module_file_inside_a_package_is_importable_with_importlib(tmp_path: Path) -> None:
+    # Data tables loaded with import_module("demo._data.unicode15-0-0") and plugin hooks loaded by
+    # path (hook-demo.py) are deliberate; a dot in the name or a hyphenated top-level module is not.
+    wheel = write_wheel(tmp_path, {**GOOD, "demo/_data/__init__.py": "", "demo/_data/unicode15-0-0.py": "",
+                                   "demo/_hooks/hook-demo.py": "", "demo/x.y.py": "", "top-mod.py": ""})
+    found = sorted((f.message.split(" ", 1)[0], f.severity) for f in findings(context(wheel), "W005"))
+    assert found == [("demo/x.y.py", Severity.WARNING), ("top-mod.py", Severity.ERROR)]
+    site = tmp_path / "site"
+    (site / "demo" / "_data").mkdir(parents=True)
+    (site / "demo" / "__init__.py").write_text("")
+    (site / "demo" / "_data" / "__init__.py").write_text("")
+    (site / "demo" / "_data" / "unicode15-0-0.py").write_text("TABLE = 1\n")
+    code = "import importlib; print(importlib.import_module('demo._data.unicode15-0-0').TABLE)"
+    run = subprocess.run([sys.executable, "-c", code], cwd=site, capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "1"
 
 
 def test_wheel_finding_points_at_the_tree_path(tmp_path: Path) -> None:
