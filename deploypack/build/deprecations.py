@@ -73,10 +73,12 @@ class Notice:
     origin: str | None = None
     lineno: int | None = None
     raised_in_hook: bool = False  # re-emitted by pyproject_hooks: `<string>` is then setup.py
+    category: str | None = None  # the warning's class name, when it was a Python warning
 
 
 def notices_from_warnings(caught: Iterable[CaughtWarning]) -> list[Notice]:
-    return [Notice(each.message, each.filename, each.lineno, raised_in_hook=True) for each in caught]
+    return [Notice(each.message, each.filename, each.lineno, raised_in_hook=True, category=each.category)
+            for each in caught]
 
 
 def notices_from_log(text: str) -> list[Notice]:
@@ -97,7 +99,7 @@ def notices_from_log(text: str) -> list[Notice]:
         if printed is not None:
             if printed["category"] != "BuildBackendWarning" and _DEPRECATION.search("\n".join(block)):
                 notices.append(Notice("\n".join([printed["message"], *block[1:]]), printed["file"],
-                                      int(printed["line"])))
+                                      int(printed["line"]), category=printed["category"]))
         elif _DEPRECATION.search(_PATHS.sub("", block[0])) and not block[0].startswith("DEPRECATION:"):  # pip's
             notices.append(Notice("\n".join(block)))
     return notices
@@ -176,12 +178,12 @@ def deprecation_findings(notices: Iterable[Notice], sources: ProjectSources, bac
         for file, line in _locations(notice, parsed, sources):
             key = (file, line, parsed.summary.lower())
             if key not in findings:
-                findings[key] = _finding(parsed, backend, file, line)
+                findings[key] = _finding(parsed, _warner(notice, backend), file, line)
     return list(findings.values())
 
 
-def _finding(parsed: _Parsed, backend: str, file: str | None, line: int | None) -> Finding:
-    message = f"{_backend_name(backend)} warns: {parsed.summary}"
+def _finding(parsed: _Parsed, warner: str, file: str | None, line: int | None) -> Finding:
+    message = f"{warner} warns: {parsed.summary}"
     if parsed.overdue:
         message += f" (overdue{f' since {parsed.deadline}' if parsed.deadline else ''}: any release may refuse it)"
     elif parsed.deadline:
@@ -193,9 +195,29 @@ def _finding(parsed: _Parsed, backend: str, file: str | None, line: int | None) 
     return BACKEND_DEPRECATION.at(message, file=file, line=line, hint=hint or BACKEND_DEPRECATION.fix)
 
 
+# Warning classes that name the package warning, whatever the backend module is (an in-tree backend
+# such as PyYAML's wraps setuptools: "setuptools warns", not "_pyyaml_pep517 warns").
+_WARNING_OWNERS = {"Setuptools": "setuptools", "Distutils": "setuptools", "Poetry": "poetry-core"}
+
+
+# The package directory a warning was raised in (a build requirement's), from the file it names.
+_INSTALLED = re.compile(r"[/\\](?:site|dist)-packages[/\\]([A-Za-z_]\w*)[/\\]")
+
+
+def _warner(notice: Notice, backend: str) -> str:
+    """Who warns: the package the warning's class or raising file belongs to, else the backend."""
+    owner = next((name for prefix, name in _WARNING_OWNERS.items() if (notice.category or "").startswith(prefix)),
+                 None)
+    installed = _INSTALLED.search(notice.origin or "")
+    if owner is None and installed is not None:
+        owner = _backend_name(installed[1])
+    return owner or _backend_name(backend)
+
+
 def _backend_name(backend: str) -> str:
     name = backend.partition(":")[0].split(".")[0] or "the build backend"
-    return {"poetry": "poetry-core", "flit_core": "flit-core", "pdm": "pdm-backend"}.get(name, name)
+    return {"poetry": "poetry-core", "flit_core": "flit-core", "pdm": "pdm-backend",
+            "_distutils_hack": "setuptools", "pkg_resources": "setuptools"}.get(name, name)
 
 
 # -- where: the configuration line the warning is about -------------------------------------------

@@ -174,6 +174,8 @@ _PIP_NOT_FOUND = re.compile(
 _UV_NOT_FOUND = re.compile(r"Because (\S+?)(?:[<>=!~][^\s]*)? (?:was not found in the package registry|has no versions|"
                            r"was not found in the provided package locations)")
 _UV_NO_VERSION = re.compile(r"Because there (?:is|are) no versions? of (\S+)")
+# uv when the name exists but the range asks for more than the index has: "Because only x<0.2 is available"
+_UV_ONLY_OLDER = re.compile(r"Because only (\S+?)(?:[<>=!~]\S*)? (?:is|are) available and you require")
 _NETWORK = re.compile(
     r"NewConnectionError|Failed to establish a new connection|Temporary failure in name resolution|"
     r"Network is unreachable|Name or service not known|ProxyError|Connection refused|ConnectTimeout|"
@@ -239,9 +241,12 @@ def is_network_failure(log_text: str) -> bool:
     return bool(_NETWORK.search(log_text)) and not (_PIP_NOT_FOUND.search(log_text) and "404" in log_text)
 
 
+_NOT_INSTALLABLE = (_PIP_NOT_FOUND, _UV_NOT_FOUND, _UV_NO_VERSION, _UV_ONLY_OLDER)
+
+
 def requirement_finding(sources: ProjectSources, log_text: str, requirements: list[str]) -> Finding | None:
     """When installing build requirements failed because one does not exist or matches nothing."""
-    match = _PIP_NOT_FOUND.search(log_text) or _UV_NOT_FOUND.search(log_text) or _UV_NO_VERSION.search(log_text)
+    match = next(filter(None, (pattern.search(log_text) for pattern in _NOT_INSTALLABLE)), None)
     if not match:
         return None
     spec = match.group(1)

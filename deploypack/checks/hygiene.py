@@ -42,7 +42,7 @@ LINK = rule(
     why="A link to a file inside the project breaks where links are not supported (Windows, some "
     "unpackers); one that points outside the project directory or at nothing makes the sdist "
     "unbuildable anywhere but on the maintainer's machine. (Links escaping the archive, and any "
-    "link in a wheel, are A003/A005.)",
+    "link in a wheel, are A003/A005; a link inside the project between test fixtures is a note.)",
     fix="Replace the link with the file it points to (MANIFEST.in and most backends copy the file "
     "when the link is removed from the tree), or exclude it from the sdist.",
 )
@@ -196,6 +196,9 @@ def _sdist_link(dist: Distribution, member: Member) -> tuple[str, Severity] | No
     inside = resolved[len(top) + 1:]
     if dist.member(inside) is None and not any(m.path.startswith(inside + "/") for m in dist.members):
         return f"{member.path} is a symlink to {target!r}, which is not in the sdist (a dangling link)", Severity.ERROR
+    if _in_tests(member.path):
+        # a test fixture shared by link (docutils' stylesheets): building and installing never read it
+        return f"{member.path} is a symlink to {target!r} (inside the project, under a test directory)", Severity.NOTE
     return f"{member.path} is a symlink to {target!r} (inside the project)", Severity.WARNING
 
 

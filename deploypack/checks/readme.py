@@ -27,7 +27,8 @@ README_CONTENT_TYPE = rule(
     "M004", "readme-content-type-missing", Severity.WARNING,
     "the long description has no content type",
     why="Without Description-Content-Type the index renders the README as reStructuredText, so a "
-    "Markdown README shows as plain text.",
+    "Markdown README shows as plain text. Reported when that default is wrong: the README is not a .rst/.txt "
+    "file, reads as Markdown, or does not render as reStructuredText (a README.rst is left alone).",
     fix="Declare `readme` in [project] (the type follows from the extension), or set "
     "`long_description_content_type` in setup.py/setup.cfg.",
 )
@@ -216,6 +217,15 @@ def _declared_source(context: CheckContext, texts: dict[str, str], start: str | 
     return configured[0] if len(configured) == 1 else None
 
 
+def _renders_as_rst(context: CheckContext, texts: dict[str, str], start: str | None, description: str) -> bool:
+    """Whether the index's default (reStructuredText) is what the text is written in: then a missing
+    content type costs nothing (a README.rst, a plain paragraph), and M004 would be noise."""
+    source = _declared_source(context, texts, start)
+    if source is not None and not source.lower().endswith((".rst", ".txt", ".text")):
+        return False  # README.md, or a file of no known type: the type should be declared
+    return not markdown_evidence(description, source) and not render_problems(description, "text/x-rst")
+
+
 @check(README_RENDER, README_CONTENT_TYPE, README_MISSING, README_CONTENT_TYPE_UNKNOWN, README_TYPE_MISMATCH)
 def readme_renders(context: CheckContext) -> Iterator[Finding]:
     texts: dict[str, str] | None = None
@@ -234,7 +244,7 @@ def readme_renders(context: CheckContext) -> Iterator[Finding]:
                 f"Description-Content-Type: {problem}", artifact=dist.filename, **at(location),
             )
             continue
-        if not content_type:
+        if not content_type and not _renders_as_rst(context, texts, start, description):
             yield README_CONTENT_TYPE.at(
                 f"{dist.filename}: Description-Content-Type is missing, so the index renders the README as "
                 "reStructuredText", artifact=dist.filename, **(at(declared) if declared else {"file": start}),

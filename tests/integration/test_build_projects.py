@@ -159,3 +159,15 @@ def test_missing_declared_file_points_at_the_config_line(files: dict, line: int,
     assert run.exit_code == 2
     assert (finding["code"], finding["line"]) == ("B006", line)
     assert finding["file"] in files
+
+
+def test_a_requirement_range_above_every_release_is_b003_at_its_line(make_project, tmp_path: Path) -> None:
+    # the name exists on the index; only the range matches nothing (the installer words this differently)
+    pyproject = ('[build-system]\nrequires = [\n  "setuptools>=61",\n  "wheel>=9999; python_version>=\'3\'",\n]\n'
+                 'build-backend = "setuptools.build_meta"\n[project]\nname = "x"\nversion = "1.0"\n')
+    tree = make_project({"pyproject.toml": pyproject, "x.py": ""}, git=True)
+    run = run_cli(["build", str(tree), "--outdir", str(tmp_path / "out"), "--format", "json"])
+    (finding,) = run.json()["findings"]
+    assert run.exit_code == 2
+    assert (finding["code"], finding["file"], finding["line"]) == ("B003", "pyproject.toml", 4)
+    assert "'wheel'" in finding["message"]

@@ -124,3 +124,16 @@ def test_deprecations_naming_nothing_of_the_project_stay_in_the_log(make_project
     assert run.exit_code == 0, run.stdout[-3000:]
     assert [f for f in run.json()["findings"] if f["code"] == "D001"] == []
     assert "frobnicate() is deprecated" in report.with_suffix(".log").read_text(encoding="utf-8")
+
+
+def test_an_in_tree_backend_wrapping_setuptools_names_setuptools(make_project, tmp_path: Path) -> None:
+    findings = d001(make_project, tmp_path, {
+        "pyproject.toml": '[build-system]\nrequires = ["setuptools>=77"]\nbuild-backend = "demo_backend"\n'
+                          'backend-path = ["_build"]\n',
+        "_build/demo_backend.py": "from setuptools.build_meta import *  # noqa: F403\n",
+        "setup.cfg": "[metadata]\nname = demo\nversion = 1.0\nclassifiers =\n"
+                     "    License :: OSI Approved :: MIT License\n\n[options]\npy_modules = demo\n",
+        "MANIFEST.in": "graft _build\n",
+    })
+    assert at(findings) == [("setup.cfg", 5)]
+    assert findings[0]["message"].startswith("setuptools warns: License classifiers are deprecated")

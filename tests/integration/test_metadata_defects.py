@@ -445,3 +445,16 @@ def test_an_old_backend_writing_license_file_is_pointed_at(make_project, tmp_pat
     assert found and {place(f) for f in found} == {("pyproject.toml", 2)}
     assert all(f["severity"] == "warning" and "license-file" in f["message"] for f in found)
     assert report["exit_code"] == 0
+
+
+def test_setup_cfg_rst_readme_without_content_type_is_clean_and_md_is_m004(make_project, tmp_path: Path) -> None:
+    # the index renders a missing type as reStructuredText: right for README.rst, wrong for README.md
+    setup_cfg = SETUP_CFG.replace("version = attr: meta_setupcfg.__version__", "version = 1.0.0").replace(
+        "long_description_content_type = text/markdown\n", "")
+    files = {"setup.py": "from setuptools import setup\nsetup()\n", "meta_setupcfg/__init__.py": ""}
+    rst = make_project({**files, "setup.cfg": setup_cfg.replace("README.md", "README.rst"),
+                        "README.rst": "Demo\n====\n\nA demo, see `docs <https://example.org>`_.\n"}, git=True)
+    assert not by_code(build(rst, tmp_path / "rst"), "M004")
+    md = make_project({**files, "setup.cfg": setup_cfg, "README.md": "Demo\n\nA small library.\n"}, git=True)
+    (missing,) = by_code(build(md, tmp_path / "md"), "M004")
+    assert place(missing) == ("setup.cfg", line_of(setup_cfg, "long_description = "))

@@ -148,3 +148,14 @@ def test_a_flood_of_printed_deprecations_is_bounded(tmp_path: Path) -> None:
     findings = deprecation_findings(notices_from_log(log), project, "setuptools.build_meta")
     assert len(findings) == 200 and findings[0].line == 2
     assert all(len(f.message) < 400 for f in findings)
+
+
+def test_the_package_that_warns_is_named_not_an_in_tree_backend_wrapping_it(tmp_path: Path) -> None:
+    project = sources(tmp_path, {"pyproject.toml": '[project]\nname = "x"\nlicense = {text = "MIT"}\n'})
+    text = "`project.license` as a TOML table is deprecated"
+    raised = Notice(text, "/env/lib/python3.12/site-packages/setuptools/config/_apply.py", 9, True)
+    printed = Notice(text, "setup.py", 3, category="SetuptoolsDeprecationWarning")
+    own = Notice(text, "/project/_build/wrapper.py", 4, True)  # the in-tree backend itself
+    for notice, warner in ((raised, "setuptools"), (printed, "setuptools"), (own, "wrapper")):
+        [finding] = deprecation_findings([notice], project, "wrapper")
+        assert finding.message.startswith(f"{warner} warns: "), finding.message

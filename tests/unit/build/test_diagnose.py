@@ -186,3 +186,21 @@ def test_pdm_default_selection_points_at_source_includes(tmp_path: Path) -> None
     cause = sdist_gap.why_not_in_sdist(ProjectSources(tmp_path), "tools/gen.py")
     assert (cause.file, cause.line) == ("pyproject.toml", 5)
     assert "source-includes" in cause.text
+
+
+@pytest.mark.parametrize("log", [
+    "error: No solution found when resolving dependencies\n  cause: Because only demo-plugin[hatch]<0.1.2 is "
+    "available and you require demo-plugin[hatch]>=0.1.2, we can conclude that your requirements are unsatisfiable.",
+    "  × No solution found when resolving dependencies:\n  ╰─▶ Because only demo-plugin<=0.1.1 is available and you "
+    "require demo-plugin>=0.1.2, we can conclude that your requirements are unsatisfiable.",
+    "ERROR: Could not find a version that satisfies the requirement demo-plugin[hatch]>=0.1.2 (from versions: 0.1.1)",
+])
+def test_a_requirement_newer_than_the_index_has_is_named_at_its_line(tmp_path: Path, log: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[build-system]\nrequires = [\n  "hatchling>=1.28",\n  "demo-plugin[hatch]>=0.1.2; python_version>=\'3.11\'",\n'
+        ']\nbuild-backend = "hatchling.build"\n')
+    requirements = ["hatchling>=1.28", "demo-plugin[hatch]>=0.1.2; python_version>='3.11'"]
+    finding = diagnose.requirement_finding(ProjectSources(tmp_path), log, requirements)
+    assert finding is not None and finding.code == "B003"
+    assert (finding.file, finding.line) == ("pyproject.toml", 4)
+    assert "'demo-plugin'" in finding.message

@@ -38,6 +38,14 @@ def test_symlinks_in_the_sdist(tmp_path: Path) -> None:
     assert found["dangling"].severity == Severity.ERROR and "dangling" in found["dangling"].message
 
 
+def test_a_link_between_test_fixtures_is_a_note_but_a_dangling_one_stays_an_error(tmp_path: Path) -> None:
+    sdist = write_sdist(tmp_path, {**PKG, "demo/style.css": "x"}, symlinks={
+        "test/functional/data/style.css": "../../../demo/style.css", "tests/data/gone.css": "../../nowhere.css"})
+    found = {f.file: f for f in findings(context(sdist), "C003")}
+    assert found["test/functional/data/style.css"].severity == Severity.NOTE
+    assert found["tests/data/gone.css"].severity == Severity.ERROR
+
+
 def test_link_out_of_the_archive_is_left_to_the_archive_check(tmp_path: Path) -> None:
     sdist = write_sdist(tmp_path, PKG, symlinks={"passwd": "/etc/passwd", "up": "../../x"})
     assert findings(context(sdist), "C003") == []

@@ -236,10 +236,34 @@ def test_markdown_readme_is_not_judged_as_rst(tmp_path: Path) -> None:
 
 
 def test_missing_content_type_is_m004_and_empty_description_m006(tmp_path: Path) -> None:
-    assert len(findings(context(pair(tmp_path, content_type=None)), "M004")) == 1
+    markdown = "# Demo\n\nSee [the docs](https://example.org/docs) and run:\n\n```\ndemo --help\n```\n"
+    assert len(findings(context(pair(tmp_path, description=markdown, content_type=None)), "M004")) == 1
     other = tmp_path / "empty"
     other.mkdir()
     assert len(findings(context(pair(other, description="")), "M006")) == 1
+
+
+def test_missing_content_type_on_rst_or_plain_text_is_no_m004(tmp_path: Path) -> None:
+    # the index's default (reStructuredText) is what these are written in: nothing renders wrongly
+    rst = "Demo\n====\n\nA demo, see `the docs <https://example.org>`_.\n\n.. code-block:: sh\n\n    demo\n"
+    plain = "Demo is a library for demos.\nIt does\nlittle.\n"
+    for index, description in enumerate((rst, plain)):
+        directory = tmp_path / str(index)
+        directory.mkdir()
+        assert findings(context(pair(directory, description=description, content_type=None)), "M004") == []
+
+
+def test_missing_content_type_on_a_readme_md_is_m004_even_without_markdown_syntax(tmp_path: Path, project) -> None:
+    readme = "Demo\n\nA small library.\n"
+    root = project("[project]\nname = 'demo'\n", **{"setup.py": "setup(long_description=open('README.md').read())\n",
+                                                      "README.md": readme})
+    dists = [write_sdist(tmp_path, metadata(description=readme, content_type=None), {"README.md": readme})]
+    assert len(findings(context(dists, root), "M004")) == 1
+
+
+def test_missing_content_type_on_rst_that_does_not_render_is_m004(tmp_path: Path) -> None:
+    broken = "Demo\n====\n\nPara *broken.\n"
+    assert len(findings(context(pair(tmp_path, description=broken, content_type=None)), "M004")) == 1
 
 
 # --- classifiers -----------------------------------------------------------------------------------------------
