@@ -166,7 +166,7 @@ def test_attest_without_attestations_write_names_the_permission(tmp_path: Path) 
 
 
 def test_the_generated_action_holds_no_path_of_the_runner(tmp_path: Path) -> None:
-    """In a job `container:` the steps see /__w/… where the runner reads /home/runner/work/…: the
+    """In a job `container:` the steps see /__w/… where the runner itself reads its own work directory: the
     generated action names nothing absolute, and the build context sits beside it."""
     workspace, seen = hello_workspace(tmp_path), []
 

@@ -23,7 +23,7 @@ from deploypack.project.sources import ProjectSources
     ("pkg/fast.pyx:1:0: 'pkg/helpers.pxd' not found", "pkg/helpers.pxd", "cython"),
     ("Cython.Compiler.Errors.InternalError: Internal compiler error: 'consts.pxi' not found", "consts.pxi", "cython"),
     ("ValueError: 'pkg/fast.pyx' doesn't match any files", "pkg/fast.pyx", "path"),
-    ("FileNotFoundError: Forced include not found: /tmp/b/proj/data/schema.json", "/tmp/b/proj/data/schema.json",
+    ("FileNotFoundError: Forced include not found: /build/proj/data/schema.json", "/build/proj/data/schema.json",
      "path"),
     ("error: can't copy 'pkg/data/table.csv': doesn't exist or not a regular file", "pkg/data/table.csv", "path"),
     ("FileNotFoundError: [Errno 2] No such file or directory: 'meta/VERSION'", "meta/VERSION", "path"),
