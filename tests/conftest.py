@@ -82,6 +82,22 @@ def git_init(tree: Path, tag: str | None = None) -> None:
         subprocess.run([*git, "tag", tag], check=True)
 
 
+def corpus_copy(corpus_trees: Mapping[str, Path], name: str, tmp_path: Path) -> Path:
+    """A copy of a corpus tree to plant a defect into (skipped when the corpus lacks the project)."""
+    if name not in corpus_trees:
+        pytest.skip(f"{name} is not in the corpus")
+    tree = tmp_path / corpus_trees[name].name
+    shutil.copytree(corpus_trees[name], tree, symlinks=True)
+    return tree
+
+
+def commit_all(tree: Path, message: str, *, force: bool = False) -> None:
+    """Commit every change of a checkout (`force`: ignored files too)."""
+    git = ["git", "-C", str(tree), "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run([*git, "add", "--all", *(["--force"] if force else [])], check=True)
+    subprocess.run([*git, "commit", "--quiet", "--no-verify", "-m", message], check=True)
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Callable[..., Path]:
     """Copy a mini-project from tests/data/projects/<case> into tmp_path (optionally as a git tree)."""

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
-import subprocess
 import tarfile
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Run, build_findings, git_init, only, run_cli
+from tests.conftest import Run, build_findings, commit_all, corpus_copy, git_init, only, run_cli
 
 pytestmark = pytest.mark.integration
 
@@ -230,26 +228,12 @@ def test_archives_post_processed_after_the_build(project, tmp_path: Path) -> Non
 
 # --- defects planted into the public corpus ---------------------------------------------------------
 
-def _planted_copy(corpus_trees: dict[str, Path], name: str, tmp_path: Path) -> Path:
-    if name not in corpus_trees:
-        pytest.skip(f"{name} is not in this corpus")
-    tree = tmp_path / corpus_trees[name].name
-    shutil.copytree(corpus_trees[name], tree, symlinks=True)
-    return tree
-
-
-def _commit(tree: Path) -> None:
-    git = ["git", "-C", str(tree), "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
-    subprocess.run([*git, "add", "--all", "--force"], check=True)
-    subprocess.run([*git, "commit", "--quiet", "--no-verify", "-m", "plant a defect"], check=True)
-
-
 @pytest.mark.corpus
 def test_planted_subpackage_without_init_in_pyjwt(corpus_trees: dict[str, Path], tmp_path: Path) -> None:
-    tree = _planted_copy(corpus_trees, "pyjwt", tmp_path)
+    tree = corpus_copy(corpus_trees, "pyjwt", tmp_path)
     (tree / "jwt" / "contrib").mkdir()
     (tree / "jwt" / "contrib" / "algorithms.py").write_text("ALGORITHMS = {}\n")  # namespaces = false skips it
-    _commit(tree)
+    commit_all(tree, "plant a defect", force=True)
     _, findings = build(tree, tmp_path / "out")
     missing = only(findings, "W101")
     assert (missing["file"], missing["line"], missing["severity"]) == ("jwt/contrib", None, "error")
@@ -260,10 +244,10 @@ def test_planted_subpackage_without_init_in_pyjwt(corpus_trees: dict[str, Path],
 
 @pytest.mark.corpus
 def test_planted_junk_and_secret_in_attrs(corpus_trees: dict[str, Path], tmp_path: Path) -> None:
-    tree = _planted_copy(corpus_trees, "attrs", tmp_path)
+    tree = corpus_copy(corpus_trees, "attrs", tmp_path)
     (tree / "src" / "attr" / "_make.py~").write_text("# an editor backup\n")
     (tree / ".env").write_text("UPLOAD_TOKEN=pypi-AgEIcHlwaS5vcmc\n")
-    _commit(tree)
+    commit_all(tree, "plant a defect", force=True)
     _, findings = build(tree, tmp_path / "out")
     junk = only(findings, "C006")
     assert (junk["file"], junk["line"], junk["severity"]) == ("src/attr/_make.py~", None, "warning")
@@ -275,12 +259,12 @@ def test_planted_junk_and_secret_in_attrs(corpus_trees: dict[str, Path], tmp_pat
 
 @pytest.mark.corpus
 def test_planted_tests_package_in_tqdm_wheel(corpus_trees: dict[str, Path], tmp_path: Path) -> None:
-    tree = _planted_copy(corpus_trees, "tqdm", tmp_path)
+    tree = corpus_copy(corpus_trees, "tqdm", tmp_path)
     pyproject = tree / "pyproject.toml"
     text = pyproject.read_text()
     assert 'include = ["tqdm", "tqdm.*"]' in text
     pyproject.write_text(text.replace('include = ["tqdm", "tqdm.*"]', 'exclude = ["examples*"]'))
-    _commit(tree)
+    commit_all(tree, "plant a defect", force=True)
     _, findings = build(tree, tmp_path / "out")
     foreign = only(findings, "W006")
     assert (foreign["file"], foreign["line"], foreign["severity"]) == ("tests", None, "error")

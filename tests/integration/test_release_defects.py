@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import os
 import py_compile
-import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Run, build_findings, git_init, only
+from tests.conftest import Run, build_findings, commit_all, corpus_copy, git_init, only
 from tests.projects import BACKENDS, build_system
 
 pytestmark = pytest.mark.integration
@@ -354,20 +353,6 @@ def test_real_rst_error_in_a_second_fragment_points_at_its_file(make_project, tm
 
 # --- the same defects planted into public projects ------------------------------------------------
 
-def _corpus_copy(corpus_trees: dict[str, Path], name: str, tmp_path: Path) -> Path:
-    if name not in corpus_trees:
-        pytest.skip(f"{name} is not in the corpus")
-    tree = tmp_path / corpus_trees[name].name
-    shutil.copytree(corpus_trees[name], tree, symlinks=True)
-    return tree
-
-
-def _commit(tree: Path) -> None:
-    git = ["git", "-C", str(tree), "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
-    subprocess.run([*git, "add", "--all"], check=True)
-    subprocess.run([*git, "commit", "--quiet", "--no-verify", "-m", "planted"], check=True)
-
-
 def _line_of(path: Path, text: str) -> int:
     return next(number for number, line in enumerate(path.read_text().splitlines(), 1) if text in line)
 
@@ -380,18 +365,18 @@ def _outside_secret(tmp_path: Path) -> Path:
 
 
 def test_planted_in_pycodestyle_setup_cfg(corpus_trees: dict[str, Path], tmp_path: Path) -> None:
-    tree = _corpus_copy(corpus_trees, "pycodestyle", tmp_path)
+    tree = corpus_copy(corpus_trees, "pycodestyle", tmp_path)
     setup_cfg = tree / "setup.cfg"
     original = setup_cfg.read_text()
     (tree / "README.md").write_text(MARKDOWN.replace("rst-demo", "pycodestyle"))
     setup_cfg.write_text(original.replace("file: README.rst", "file: README.md"))
-    _commit(tree)
+    commit_all(tree, "planted")
     _, findings = build(tree, tmp_path / "dist-type")
     mismatch = only(findings, "M025")
     assert (mismatch["file"], mismatch["line"], mismatch["severity"]) == (
         "setup.cfg", _line_of(setup_cfg, "long_description_content_type"), "error")
     setup_cfg.write_text(original.replace("file: README.rst", "file: README.rst,\n    CHANGES.txt"))
-    _commit(tree)
+    commit_all(tree, "planted")
     _, findings = build(tree, tmp_path / "dist-missing")
     missing = only(findings, "B006")
     assert (missing["file"], missing["line"], missing["severity"]) == ("setup.cfg", _line_of(setup_cfg, "CHANGES.txt"),
@@ -399,11 +384,11 @@ def test_planted_in_pycodestyle_setup_cfg(corpus_trees: dict[str, Path], tmp_pat
 
 
 def test_planted_in_pyjwt_link_and_bytecode(corpus_trees: dict[str, Path], tmp_path: Path) -> None:
-    tree = _corpus_copy(corpus_trees, "pyjwt", tmp_path)
+    tree = corpus_copy(corpus_trees, "pyjwt", tmp_path)
     manifest = tree / "MANIFEST.in"
     manifest.write_text(manifest.read_text() + "graft jwt\n")
     os.symlink(_outside_secret(tmp_path), tree / "jwt" / "token.txt")
-    _commit(tree)
+    commit_all(tree, "planted")
     (tree / "jwt" / "__pycache__").mkdir(exist_ok=True)
     cached = tree / "jwt" / "__pycache__" / "utils.cpython-312.pyc"
     py_compile.compile(str(tree / "jwt" / "utils.py"), cfile=str(cached))
@@ -418,17 +403,17 @@ def test_planted_in_pyjwt_link_and_bytecode(corpus_trees: dict[str, Path], tmp_p
 
 
 def test_planted_in_attrs_hatchling(corpus_trees: dict[str, Path], tmp_path: Path) -> None:
-    tree = _corpus_copy(corpus_trees, "attrs", tmp_path)
+    tree = corpus_copy(corpus_trees, "attrs", tmp_path)
     pyproject_toml = tree / "pyproject.toml"
     pyproject_toml.write_text(pyproject_toml.read_text().replace('path = "CHANGELOG.md"', 'path = "CHANGES.md"'))
-    _commit(tree)
+    commit_all(tree, "planted")
     _, findings = build(tree, tmp_path / "dist-missing")
     missing = only(findings, "B006")
     assert (missing["file"], missing["line"], missing["severity"]) == (
         "pyproject.toml", _line_of(pyproject_toml, 'path = "CHANGES.md"'), "error")
     subprocess.run(["git", "-C", str(tree), "checkout", "--quiet", "HEAD~1", "--", "pyproject.toml"], check=True)
     os.symlink(os.path.relpath(_outside_secret(tmp_path), tree / "src" / "attr"), tree / "src" / "attr" / "token.txt")
-    _commit(tree)
+    commit_all(tree, "planted")
     outdir = tmp_path / "dist-link"
     _, findings = build(tree, outdir)
     link = only(findings, "C008")
@@ -437,9 +422,9 @@ def test_planted_in_attrs_hatchling(corpus_trees: dict[str, Path], tmp_path: Pat
 
 
 def test_planted_in_typer_pdm(corpus_trees: dict[str, Path], tmp_path: Path) -> None:
-    tree = _corpus_copy(corpus_trees, "typer", tmp_path)
+    tree = corpus_copy(corpus_trees, "typer", tmp_path)
     os.symlink(_outside_secret(tmp_path), tree / "typer" / "token.txt")
-    _commit(tree)
+    commit_all(tree, "planted")
     outdir = tmp_path / "dist"
     _, findings = build(tree, outdir)
     link = only(findings, "C008")
