@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.test_contents_defects import _commit, _planted_copy, build
+from tests.conftest import commit_all, corpus_copy
+from tests.integration.test_contents_defects import build
 
 pytestmark = pytest.mark.integration
 
@@ -186,11 +187,11 @@ def _insert_after(path: Path, marker: str, lines: list[str]) -> int:
 @pytest.mark.corpus
 def test_planted_in_urllib3_hatch_sdist_exclude(corpus_trees: dict[str, Path], tmp_path: Path) -> None:
     """urllib3 reads its emscripten worker script with importlib.resources (fetch.py:205)."""
-    tree = _planted_copy(corpus_trees, "urllib3", tmp_path)
+    tree = corpus_copy(corpus_trees, "urllib3", tmp_path)
     first = _insert_after(tree / "pyproject.toml", "[tool.hatch.build.targets.sdist]", [
         "exclude = [", '  "/src/urllib3/contrib/emscripten/emscripten_fetch_worker.js",',
         '  "/src/urllib3/fields.py",', "]"])
-    _commit(tree)
+    commit_all(tree, "plant a defect", force=True)
     run, findings = build(tree, tmp_path / "out")
     found = {f["code"]: f for f in _wheel_findings(findings)}
     assert sorted(found) == ["W102", "W103"], findings
@@ -205,10 +206,10 @@ def test_planted_in_urllib3_hatch_sdist_exclude(corpus_trees: dict[str, Path], t
 
 @pytest.mark.corpus
 def test_planted_in_packaging_flit_sdist_exclude(corpus_trees: dict[str, Path], tmp_path: Path) -> None:
-    tree = _planted_copy(corpus_trees, "packaging", tmp_path)
+    tree = corpus_copy(corpus_trees, "packaging", tmp_path)
     first = _insert_after(tree / "pyproject.toml", '"build/__pycache__",', [
         '  "src/packaging/_musllinux.py",', '  "src/packaging/py.typed",'])
-    _commit(tree)
+    commit_all(tree, "plant a defect", force=True)
     run, findings = build(tree, tmp_path / "out")
     found = {f["code"]: f for f in _wheel_findings(findings)}
     assert sorted(found) == ["W102", "W105"], findings
@@ -223,7 +224,7 @@ def test_planted_in_packaging_flit_sdist_exclude(corpus_trees: dict[str, Path], 
 def test_planted_in_pyjwt_data_file_and_manifest_exclude(corpus_trees: dict[str, Path], tmp_path: Path) -> None:
     """pyjwt ships package data through include-package-data and MANIFEST.in, which does not
     include a new data directory: the module reading it is the place to look."""
-    tree = _planted_copy(corpus_trees, "pyjwt", tmp_path)
+    tree = corpus_copy(corpus_trees, "pyjwt", tmp_path)
     (tree / "jwt" / "data").mkdir()
     (tree / "jwt" / "data" / "claims.json").write_text('{"iss": "Issuer"}\n')
     utils = tree / "jwt" / "utils.py"
@@ -235,7 +236,7 @@ def test_planted_in_pyjwt_data_file_and_manifest_exclude(corpus_trees: dict[str,
     manifest = tree / "MANIFEST.in"
     manifest.write_text(manifest.read_text() + "exclude jwt/help.py\n")
     excluded = len(manifest.read_text().splitlines())
-    _commit(tree)
+    commit_all(tree, "plant a defect", force=True)
     run, findings = build(tree, tmp_path / "out")
     found = {f["code"]: f for f in _wheel_findings(findings)}
     assert sorted(found) == ["W102", "W103"], findings
