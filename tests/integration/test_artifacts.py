@@ -14,6 +14,7 @@ from cyclonedx.validation.json import JsonStrictValidator
 from deploypack.artifacts import sbom
 from tests.conftest import SCHEMAS, clean_environ, git_init, run_cli, run_subprocess
 from tests.projects import pyproject, write_tree
+from tests.runner_emulator import read_file_command
 
 pytestmark = pytest.mark.integration
 
@@ -47,25 +48,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dict[st
     report_path = root.parent / "report.json"
     run = run_cli(["build", str(root), "--report", str(report_path)], environ)
     assert run.exit_code == 0, run.stdout + run.stderr
-    return root / "dist", json.loads(report_path.read_text()), parse_outputs(output_file.read_text())
-
-
-def parse_outputs(text: str) -> dict[str, str]:
-    """`name=value` and `name<<DELIM … DELIM` lines, as the runner reads GITHUB_OUTPUT."""
-    outputs, lines = {}, iter(text.splitlines())
-    for line in lines:
-        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
-            name, delimiter = line.split("<<", 1)
-            value = []
-            for inner in lines:
-                if inner == delimiter:
-                    break
-                value.append(inner)
-            outputs[name] = "\n".join(value)
-        elif "=" in line:
-            name, value = line.split("=", 1)
-            outputs[name] = value
-    return outputs
+    return root / "dist", json.loads(report_path.read_text()), read_file_command(output_file)
 
 
 def test_sha256sum_accepts_the_checksums(built: tuple[Path, dict, dict[str, str]]) -> None:

@@ -11,27 +11,12 @@ from deploypack.core.errors import ConfigurationError, UsageError
 from deploypack.monorepo import discover as monorepo
 from tests.conftest import clean_environ, run_cli
 from tests.projects import write_tree
+from tests.runner_emulator import read_file_command
 
 PEP621 = '[build-system]\nrequires = ["flit_core"]\nbuild-backend = "flit_core.buildapi"\n[project]\nname = "{name}"\n'
 
 
 write = write_tree
-
-
-def read_outputs(path: Path) -> dict[str, str]:
-    """GITHUB_OUTPUT as the runner reads it: `name<<DELIMITER` … `DELIMITER`."""
-    values: dict[str, str] = {}
-    lines = iter(path.read_text().split("\n"))
-    for line in lines:
-        if "<<" in line:
-            name, delimiter = line.split("<<", 1)
-            collected = []
-            for value_line in lines:
-                if value_line == delimiter:
-                    break
-                collected.append(value_line)
-            values[name] = "\n".join(collected)
-    return values
 
 
 def test_discovery_finds_packages_and_skips_tests_examples_vendored_hidden_and_builds(tmp_path):
@@ -151,7 +136,7 @@ def test_plan_prints_the_matrix_and_writes_the_output(tmp_path):
     assert run.exit_code == 0, run.stderr
     plan = json.loads(run.stdout)
     assert [e["artifact-name"] for e in plan["include"]] == ["dist-a-3.11", "dist-a-3.12", "dist-b-3.11", "dist-b-3.12"]
-    written = read_outputs(outputs)
+    written = read_file_command(outputs)
     assert json.loads(written["matrix"]) == plan and written["count"] == "4"
 
 

@@ -17,7 +17,7 @@ import pytest
 from deploypack.core.errors import UsageError
 from deploypack.monorepo import merge
 from tests.conftest import SCHEMAS, clean_environ, run_cli
-from tests.unit.monorepo.test_discover import read_outputs
+from tests.runner_emulator import read_file_command
 
 
 def sdist(directory: Path, name: str, version: str, payload: str = "") -> Path:
@@ -178,7 +178,7 @@ def test_merge_cli_github_outputs_and_summary(tmp_path):
     environ = clean_environ(GITHUB_ACTIONS="true", GITHUB_OUTPUT=str(outputs), GITHUB_STEP_SUMMARY=str(summary))
     run = run_cli(["merge", str(a), "--outdir", str(tmp_path / "release")], environ=environ)
     assert run.exit_code == 0
-    values = read_outputs(outputs)
+    values = read_file_command(outputs)
     assert values["ok"] == "true" and values["packages"] == "1"
     assert values["sha256sums"] == str(tmp_path / "release" / "SHA256SUMS")
     assert "**Merged** 1 package(s)" in summary.read_text()
